@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up everything `make test` and `make demo` need on a fresh Debian 12 machine. Idempotent: a second run
+# only checks. Installs apt build dependencies if missing, syncs the uv environment, generates constants,
+# and provides ONNX Runtime (library from the Python wheel, C headers from Debian's libonnxruntime-dev) under .deps/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(cmake g++ make ninja-build pkg-config libgtest-dev libkissfft-dev nlohmann-json3-dev
+              libsndfile1-dev libssl-dev)
+
+say() { printf '[setup] %s\n' "$*"; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing apt packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v uv >/dev/null 2>&1; then
+  say "installing uv (PyPI)"
+  python3 -m pip install -q uv
+fi
+say "uv sync"
+uv sync --quiet
+uv run --quiet python scripts/generate_constants.py >/dev/null
+
+bash scripts/setup_onnxruntime.sh
+say "done"

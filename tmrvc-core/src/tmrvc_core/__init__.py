@@ -1,0 +1,1 @@
+"""tmrvc_core package."""

@@ -1,0 +1,1 @@
+"""tmrvc_data package."""

@@ -1,0 +1,1 @@
+"""tmrvc_eval package: evaluation harness with independent judges."""

@@ -1,0 +1,1 @@
+"""tmrvc_export package."""
