@@ -1,0 +1,154 @@
+"""Python reference of the C++ engine's whole signal path (docs/dsp-and-streaming.md, "Engine timeline").
+
+Built only from ``tmrvc_core.dsp`` and ONNX Runtime, frame by frame with states carried, so a test can compare it
+with the C++ ``StreamingEngine`` at any host rate and block size (the engine is block-size invariant).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from tmrvc_core import constants as C
+from tmrvc_core.dsp import f0_to_model_input, f0_track, istft_ola, log_mel, magnitude_phase, resample
+from tmrvc_core.dsp.timing import counts, latency_samples, prefill
+from tmrvc_core.speaker_file import read_speaker_file
+
+PER_FRAME_MODELS = ("content_encoder", "ir_estimator", "converter", "vocoder")
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    identity: bool = False
+    pitch_semitones: float = 0.0
+    wet: float = 1.0
+    gain_db: float = 0.0
+    int8: bool = False
+
+
+def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    keep = []
+    for name, value in (initializers or {}).items():
+        ov = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(value, dtype=np.float32))
+        keep.append(ov)
+        opts.add_initializer(name, ov)
+    sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    sess._tmrvc_keep = keep  # the initializer values must outlive the session
+    return sess
+
+
+def merged_film_initializers(model_dir: Path, lora_delta: np.ndarray) -> dict[str, np.ndarray]:
+    """W' = W + (alpha/rank) B @ A for each LoRA'd FiLM layer, from converter_film.bin and the delta.
+
+    lora_delta: (R,) laid out layer after layer, A [rank, d_in] then B [d_out, rank], row-major.
+    """
+    meta = json.loads((model_dir / "metadata.json").read_text())
+    lora, film = meta["lora"], meta["film_weights"]
+    rank, d_in, d_out = int(lora["rank"]), int(lora["d_in"]), int(lora["d_out"])
+    scale = float(lora["alpha"]) / rank
+    base = np.fromfile(model_dir / film["file"], dtype="<f4")
+    layer_size = rank * d_in + d_out * rank
+    if lora_delta.size != layer_size * len(film["layers"]):
+        raise ValueError(f"lora_delta has {lora_delta.size} values, the models expect "
+                         f"{layer_size * len(film['layers'])}")
+    out = {}
+    for i, layer in enumerate(film["layers"]):
+        offset = int(layer["offset_bytes"]) // 4
+        w = base[offset:offset + d_out * d_in].reshape(d_out, d_in).astype(np.float64)
+        chunk = lora_delta[i * layer_size:(i + 1) * layer_size].astype(np.float64)
+        a = chunk[:rank * d_in].reshape(rank, d_in)
+        b = chunk[rank * d_in:].reshape(d_out, rank)
+        out[layer["name"]] = (w + scale * (b @ a)).astype(np.float32)
+    return out
+
+
+class ReferenceModels:
+    """The four per-frame models of a folder as ORT sessions (converter with the speaker's LoRA merged)."""
+
+    def __init__(self, model_dir: str | Path, speaker_path: str | Path, int8: bool = False):
+        self.dir = Path(model_dir)
+        meta = json.loads((self.dir / "metadata.json").read_text())
+        spk = read_speaker_file(speaker_path, expected_embed_size=C.D_SPEAKER,
+                                expected_model_id=meta.get("model_id"))
+        self.spk_embed = spk.spk_embed.astype(np.float32)[None, :]
+        sub = self.dir / "int8" if int8 else self.dir
+        self.sessions = {}
+        for name in PER_FRAME_MODELS:
+            inits = merged_film_initializers(self.dir, spk.lora_delta) if name == "converter" else None
+            self.sessions[name] = _session(sub / f"{name}.onnx", inits)
+        self.states = {name: np.zeros(self._state_shape(name), np.float32) for name in PER_FRAME_MODELS}
+
+    def _state_shape(self, name: str) -> list[int]:
+        for inp in self.sessions[name].get_inputs():
+            if inp.name == "state_in":
+                return [int(d) for d in inp.shape]
+        raise ValueError(f"{name}.onnx has no state_in input")
+
+    def run(self, name: str, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        feeds = dict(feeds, state_in=self.states[name])
+        sess = self.sessions[name]
+        outs = sess.run(None, feeds)
+        names = [o.name for o in sess.get_outputs()]
+        self.states[name] = outs[names.index("state_out")]
+        return [o for o, n in zip(outs, names) if n != "state_out"]
+
+
+def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, settings: ReferenceSettings):
+    """Analysis → models → (mag, phase) per hop, as the engine's HopProcessor does. Returns (513, T) pairs."""
+    x = x24[:n_hops * C.HOP_LENGTH].astype(np.float32).astype(np.float64)
+    mag, phase = magnitude_phase(x)
+    if settings.identity:
+        return mag, phase
+    mel = log_mel(mag).astype(np.float32)  # (80, T)
+    f0_in = f0_to_model_input(f0_track(x), settings.pitch_semitones).astype(np.float32)
+    n = C.IR_UPDATE_INTERVAL
+    floor_frame = np.full((C.N_MELS, 1), np.log(C.LOG_FLOOR), np.float32)
+    history = np.concatenate([np.repeat(floor_frame, n, axis=1), mel], axis=1)
+    out_mag = np.zeros((C.N_FREQ_BINS, n_hops))
+    out_phase = np.zeros((C.N_FREQ_BINS, n_hops))
+    params = np.zeros((1, C.N_ACOUSTIC_PARAMS), np.float32)
+    for t in range(n_hops):
+        (content,) = models.run("content_encoder", {"mel_frame": mel[None, :, t:t + 1],
+                                                    "f0": f0_in[None, None, t:t + 1]})
+        if t % n == 0:
+            (params,) = models.run("ir_estimator", {"mel_chunk": history[None, :, t + 1:t + 1 + n]})
+        (features,) = models.run("converter", {"content": content, "spk_embed": models.spk_embed,
+                                               "acoustic_params": params})
+        m, p = models.run("vocoder", {"features": features})
+        out_mag[:, t], out_phase[:, t] = m[0, :, 0], p[0, :, 0]
+    return out_mag, out_phase
+
+
+def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | None = None,
+                      speaker_path: str | Path | None = None,
+                      settings: ReferenceSettings = ReferenceSettings()) -> np.ndarray:
+    """The engine's output for mono input x: (n,) at host_rate → (n,), delayed by latency_samples(host_rate)."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 1:
+        raise ValueError(f"expected mono audio of shape (n,), got {x.shape}")
+    x = np.where(np.isfinite(x), x, 0.0).astype(np.float32)
+    n = x.size
+    in24, out24, host_out = counts(n, host_rate)
+    x24 = resample(x.astype(np.float64), host_rate, C.SAMPLE_RATE)[:in24]
+    models = None
+    if not settings.identity:
+        if model_dir is None or speaker_path is None:
+            raise ValueError("a model folder and a speaker file are needed unless settings.identity is set")
+        models = ReferenceModels(model_dir, speaker_path, settings.int8)
+    n_hops = out24 // C.HOP_LENGTH
+    mag, phase = _convert_hops(x24, n_hops, models, settings)
+    y24 = istft_ola(mag, phase).astype(np.float32) if n_hops else np.zeros(0, np.float32)
+    yh = resample(y24.astype(np.float64), C.SAMPLE_RATE, host_rate)[:host_out]
+    wet = np.concatenate([np.zeros(prefill(host_rate)), yh])[:n]
+    lat = latency_samples(host_rate)
+    dry = np.concatenate([np.zeros(lat), x.astype(np.float64)])[:n]
+    gain = 10.0 ** (settings.gain_db / 20.0)
+    y = (settings.wet * wet + (1.0 - settings.wet) * dry) * gain
+    return np.clip(y, -C.OUTPUT_LIMIT, C.OUTPUT_LIMIT).astype(np.float32)
