@@ -9,6 +9,8 @@ namespace c = constants;
 
 namespace {
 
+constexpr double kPitchMeanHops = 200.0;  // ~2 s time constant of the input's running mean log-F0
+
 bool allFinite(const float* x, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         if (!std::isfinite(x[i])) return false;
@@ -22,9 +24,11 @@ int lookup(const OrtModel& m, const char* name, bool input, std::string& missing
     return i;
 }
 
+std::size_t at(int index) noexcept { return static_cast<std::size_t>(index); }
+
 }  // namespace
 
-std::string ModelSet::bindIndices() {
+std::string ModelSet::bindIndices(int irInterval) {
     std::string missing;
     OrtModel& ce = bundle->contentEncoder();
     OrtModel& ir = bundle->irEstimator();
@@ -43,18 +47,21 @@ std::string ModelSet::bindIndices() {
     idx.vcMag = lookup(vc, "stft_mag", false, missing);
     idx.vcPhase = lookup(vc, "stft_phase", false, missing);
     if (!missing.empty()) return "missing tensors: " + missing;
-    if (ir.dynamicLength() != c::kIrUpdateInterval) {
-        std::string err = ir.setDynamicLength(c::kIrUpdateInterval);
-        if (!err.empty()) return err;
-    }
+    if (ir.dynamicLength() != irInterval) return ir.setDynamicLength(irInterval);
     return "";
+}
+
+void ModelSet::resetStates() noexcept {
+    bundle->resetStates();
+    if (speakerConverter.loaded()) speakerConverter.resetState();
 }
 
 HopProcessor::HopProcessor()
     : pitch_(c::kF0WindowLength),
-      historyLength_(std::max(c::kWindowLength, c::kF0WindowLength)),
+      historyLength_(std::max(c::kWindowLength, c::kF0WindowLength) + c::kHopLength),
       history_(static_cast<std::size_t>(historyLength_), 0.0f),
-      melHistory_(static_cast<std::size_t>(c::kNMels * c::kIrUpdateInterval), 0.0f) {
+      melHistory_(static_cast<std::size_t>(c::kNMels * c::kIrUpdateInterval), 0.0f),
+      melChunk_(static_cast<std::size_t>(c::kNMels * c::kIrUpdateInterval), 0.0f) {
     reset();
 }
 
@@ -63,85 +70,138 @@ void HopProcessor::reset() noexcept {
     stft_.reset();
     // Frames before the stream start are silence: their log-mel is what analysing zeros gives.
     stft_.analyze(history_.data() + (historyLength_ - c::kWindowLength), nullptr, nullptr, logMel_.data());
-    for (int m = 0; m < c::kNMels; ++m) {
-        std::fill_n(melHistory_.begin() + m * c::kIrUpdateInterval, c::kIrUpdateInterval, logMel_[static_cast<std::size_t>(m)]);
-    }
-    acoustic_.fill(0.0f);
+    for (int m = 0; m < c::kNMels; ++m)
+        std::fill_n(melHistory_.begin() + m * c::kIrUpdateInterval, c::kIrUpdateInterval, logMel_[at(m)]);
+    restartSynthesis();
     hop_ = 0;
     lastF0_ = 0.0f;
+    inputLogF0Mean_ = 0.0;
+    inputPitchKnown_ = false;
 }
 
-void HopProcessor::resetModelStates(ModelSet& models) noexcept {
-    models.bundle->resetStates();
-    if (models.speakerConverter.loaded()) models.speakerConverter.resetState();
+void HopProcessor::restartSynthesis() noexcept {
+    stft_.reset();
+    estimated_.fill(0.0f);
+    acoustic_.fill(0.0f);
+    prevMag_.fill(0.0f);
+    prevPhase_.fill(0.0f);
+    estimatorDue_ = true;
 }
 
-bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* models, float pitchSemitones) noexcept {
+void HopProcessor::pushInput(const float* in) noexcept {
     const int hop = c::kHopLength;
-    std::memmove(history_.data(), history_.data() + hop, sizeof(float) * static_cast<std::size_t>(historyLength_ - hop));
-    std::memcpy(history_.data() + (historyLength_ - hop), in, sizeof(float) * static_cast<std::size_t>(hop));
+    std::memmove(history_.data(), history_.data() + hop, sizeof(float) * at(historyLength_ - hop));
+    std::memcpy(history_.data() + (historyLength_ - hop), in, sizeof(float) * at(hop));
     stft_.analyze(history_.data() + (historyLength_ - c::kWindowLength), mag_.data(), phase_.data(), logMel_.data());
-
-    // Mel history for the acoustic estimator: shift one frame left, newest last.
     const int n = c::kIrUpdateInterval;
     for (int m = 0; m < c::kNMels; ++m) {
         float* row = melHistory_.data() + m * n;
-        std::memmove(row, row + 1, sizeof(float) * static_cast<std::size_t>(n - 1));
-        row[n - 1] = logMel_[static_cast<std::size_t>(m)];
+        std::memmove(row, row + 1, sizeof(float) * at(n - 1));
+        row[n - 1] = logMel_[at(m)];
     }
+}
 
+void HopProcessor::analyzeOnly(const float* in) noexcept {
+    pushInput(in);
+    ++hop_;
+}
+
+bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* models,
+                           const HopControls& controls) noexcept {
+    pushInput(in);
     bool ok = true;
     if (mode == HopMode::Identity) {
         stft_.synthesize(mag_.data(), phase_.data(), out);
     } else if (mode == HopMode::Convert && models != nullptr) {
         lastF0_ = pitch_.estimate(history_.data() + (historyLength_ - c::kF0WindowLength));
-        ok = runModels(*models, f0ToModelInput(lastF0_, pitchSemitones));
+        trackInputPitch();
+        float semitones = controls.pitchSemitones;
+        if (controls.autoPitchMatch) semitones += autoPitchSemitones(*models);
+        ok = runModels(*models, f0ToModelInput(lastF0_, semitones), controls);
         if (!ok) {
-            resetModelStates(*models);
-            mag_.fill(0.0f);
-            phase_.fill(0.0f);
+            models->resetStates();
+            mag_ = prevMag_;
+            phase_ = prevPhase_;
         }
+        prevMag_ = mag_;
+        prevPhase_ = phase_;
         stft_.synthesize(mag_.data(), phase_.data(), out);
     } else {
-        std::fill_n(out, hop, 0.0f);
+        // Bypass: the input delayed by exactly what the synthesis path adds (one hop), see the OLA rule.
+        std::memcpy(out, history_.data() + (historyLength_ - 2 * c::kHopLength), sizeof(float) * at(c::kHopLength));
     }
     ++hop_;
     return ok;
 }
 
-bool HopProcessor::runModels(ModelSet& m, float f0Input) noexcept {
+void HopProcessor::trackInputPitch() noexcept {
+    if (lastF0_ <= 0.0f) return;
+    const double logF0 = std::log(static_cast<double>(lastF0_));
+    if (!inputPitchKnown_) {
+        inputLogF0Mean_ = logF0;
+        inputPitchKnown_ = true;
+    } else {
+        inputLogF0Mean_ += (logF0 - inputLogF0Mean_) / kPitchMeanHops;
+    }
+}
+
+float HopProcessor::autoPitchSemitones(const ModelSet& models) const noexcept {
+    if (!inputPitchKnown_ || !models.hasSpeaker || models.speaker.f0LogMean <= 0.0) return 0.0f;
+    return static_cast<float>(12.0 / std::log(2.0) * (models.speaker.f0LogMean - inputLogF0Mean_));
+}
+
+void HopProcessor::applyAcousticControls(const ModelSet& models, const HopControls& controls) noexcept {
+    acoustic_ = estimated_;
+    if (controls.manualAcoustic) {
+        for (int b = 0; b < c::kNIrSubbands; ++b) {
+            acoustic_[at(3 * b)] = controls.rt60;
+            acoustic_[at(3 * b + 1)] = controls.drrDb;
+            acoustic_[at(3 * b + 2)] = controls.tiltDbPerOct;
+        }
+    }
+    if (models.speaker.hasVoiceSourcePreset && controls.presetAmount > 0.0f) {
+        const float a = std::clamp(controls.presetAmount, 0.0f, 1.0f);
+        for (int i = 0; i < c::kNVoiceSourceParams; ++i) {
+            float& p = acoustic_[at(c::kNIrParams + i)];
+            p += a * (models.speaker.voiceSourcePreset[at(i)] - p);
+        }
+    }
+}
+
+bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& controls) noexcept {
     const auto& ix = m.idx;
     OrtModel& ce = m.bundle->contentEncoder();
     OrtModel& ir = m.bundle->irEstimator();
     OrtModel& cv = m.converter();
     OrtModel& vc = m.bundle->vocoder();
 
-    std::memcpy(ce.input(static_cast<std::size_t>(ix.ceMel)), logMel_.data(), sizeof(float) * logMel_.size());
-    ce.input(static_cast<std::size_t>(ix.ceF0))[0] = f0Input;
+    std::memcpy(ce.input(at(ix.ceMel)), logMel_.data(), sizeof(float) * logMel_.size());
+    ce.input(at(ix.ceF0))[0] = f0Input;
     if (!ce.run()) return false;
 
     // The acoustic estimator runs on hops 0, N, 2N, ... over the newest N frames; its result is held between.
-    if (hop_ % c::kIrUpdateInterval == 0) {
-        std::memcpy(ir.input(static_cast<std::size_t>(ix.irChunk)), melHistory_.data(), sizeof(float) * melHistory_.size());
+    const int n = static_cast<int>(ir.dynamicLength());
+    if (estimatorDue_ || (!controls.pauseEstimator && hop_ % n == 0)) {
+        estimatorDue_ = false;
+        for (int mel = 0; mel < c::kNMels; ++mel)
+            std::memcpy(ir.input(at(ix.irChunk)) + mel * n,
+                        melHistory_.data() + mel * c::kIrUpdateInterval + (c::kIrUpdateInterval - n), sizeof(float) * at(n));
         if (!ir.run()) return false;
-        const float* params = ir.output(static_cast<std::size_t>(ix.irParams));
-        if (!allFinite(params, acoustic_.size())) return false;
-        std::memcpy(acoustic_.data(), params, sizeof(float) * acoustic_.size());
+        const float* params = ir.output(at(ix.irParams));
+        if (!allFinite(params, estimated_.size())) return false;
+        std::memcpy(estimated_.data(), params, sizeof(float) * estimated_.size());
     }
+    applyAcousticControls(m, controls);
 
-    const std::size_t dContent = cv.inputSize(static_cast<std::size_t>(ix.cvContent));
-    std::memcpy(cv.input(static_cast<std::size_t>(ix.cvContent)), ce.output(static_cast<std::size_t>(ix.ceContent)),
-                sizeof(float) * dContent);
-    std::memcpy(cv.input(static_cast<std::size_t>(ix.cvSpeaker)), m.speaker.embedding.data(),
-                sizeof(float) * m.speaker.embedding.size());
-    std::memcpy(cv.input(static_cast<std::size_t>(ix.cvParams)), acoustic_.data(), sizeof(float) * acoustic_.size());
+    std::memcpy(cv.input(at(ix.cvContent)), ce.output(at(ix.ceContent)), sizeof(float) * cv.inputSize(at(ix.cvContent)));
+    std::memcpy(cv.input(at(ix.cvSpeaker)), m.speaker.embedding.data(), sizeof(float) * m.speaker.embedding.size());
+    std::memcpy(cv.input(at(ix.cvParams)), acoustic_.data(), sizeof(float) * acoustic_.size());
     if (!cv.run()) return false;
 
-    std::memcpy(vc.input(static_cast<std::size_t>(ix.vcFeatures)), cv.output(static_cast<std::size_t>(ix.cvFeatures)),
-                sizeof(float) * c::kNFreqBins);
+    std::memcpy(vc.input(at(ix.vcFeatures)), cv.output(at(ix.cvFeatures)), sizeof(float) * c::kNFreqBins);
     if (!vc.run()) return false;
-    const float* mag = vc.output(static_cast<std::size_t>(ix.vcMag));
-    const float* phase = vc.output(static_cast<std::size_t>(ix.vcPhase));
+    const float* mag = vc.output(at(ix.vcMag));
+    const float* phase = vc.output(at(ix.vcPhase));
     if (!allFinite(mag, mag_.size()) || !allFinite(phase, phase_.size())) return false;
     std::memcpy(mag_.data(), mag, sizeof(float) * mag_.size());
     std::memcpy(phase_.data(), phase, sizeof(float) * phase_.size());

@@ -1,15 +1,18 @@
 #include "tmrvc/streaming_engine.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "tmrvc/constants.h"
 #include "tmrvc/fixed_ring_buffer.h"
-#include "tmrvc/hop_processor.h"
-#include "tmrvc/polyphase_resampler.h"
+#include "tmrvc/inference_worker.h"
+#include "tmrvc/spsc_queue.h"
 #include "tmrvc/stream_timing.h"
 
 namespace tmrvc {
@@ -17,7 +20,8 @@ namespace c = constants;
 
 namespace {
 
-constexpr int kStatsWindow = 100;
+constexpr int kOfflineWaitMs = 100;
+constexpr int kOfflineMaxWaits = 600;  // give up after a minute without progress (a stuck model)
 
 float sanitize(float x) noexcept {
     if (!std::isfinite(x)) return 0.0f;
@@ -30,125 +34,200 @@ float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
 }  // namespace
 
 struct StreamingEngine::Impl {
-    // --- set off the audio thread, read by it ---
-    std::atomic<ModelSet*> pending{nullptr};   // a new model set waiting to be picked up by process()
-    std::atomic<ModelSet*> retired{nullptr};   // the set process() stopped using, freed by the loader side
-    std::atomic<bool> identity{false};
-    std::atomic<float> pitchSemitones{0.0f};
+    InferenceWorker worker;
     std::atomic<float> wet{1.0f};
     std::atomic<float> gainDb{0.0f};
+    std::atomic<bool> nonRealtime{false};
     std::atomic<bool> modelsLoaded{false};
     std::atomic<bool> speakerLoaded{false};
+    std::atomic<int> pendingLoads{0};
+    std::atomic<std::uint64_t> underruns{0}, droppedInput{0};
 
-    // --- loader side (non-real-time threads), guarded by loaderMutex ---
-    std::mutex loaderMutex;
-    std::shared_ptr<OrtSessionBundle> bundle;  // newest loaded bundle
+    // --- control side (load functions, getters), guarded by controlMutex ---
+    mutable std::mutex controlMutex;
     std::string modelDir;
+    bool int8 = false;
+    std::shared_ptr<OrtSessionBundle> bundle;  // the newest loaded models (template for speaker sets)
+    std::string speakerPath;
+    bool speakerAllowMismatch = false;
     SpeakerProfile speaker;
     bool hasSpeaker = false;
     std::string lastError;
+    std::string note;  // e.g. "speaker dropped: it does not fit the new models"
 
-    // --- audio thread only ---
-    ModelSet* active = nullptr;
-    HopProcessor hop;
-    PolyphaseResampler down, up;
+    // --- loader thread ---
+    std::mutex jobMutex;
+    std::condition_variable jobCv;
+    std::deque<std::function<void()>> jobs;
+    bool loaderExit = false;
+    std::thread loader;
+
+    // --- audio thread (sized in prepare) ---
     StreamTiming timing{};
+    int latency = 0;
+    int hostRate = 0;
     int maxBlock = 0;
     bool prepared = false;
-    std::vector<float> inBuf, in24, out24, hostOut, wetBuf, dryBuf;
-    int hopFill = 0;                 // samples waiting in in24 for the next hop
-    std::vector<float> hopIn;        // kHopLength
-    FixedRingBuffer<float> outFifo;  // host-rate wet output, starts with `prefill` zeros
-    FixedRingBuffer<float> dryFifo;  // host-rate dry input, delayed by the reported latency
+    SpscQueue<float> inFifo, outFifo;
+    FixedRingBuffer<float> dryFifo;
+    std::vector<float> inBuf, wetBuf, dryBuf;
+    std::int64_t debt = 0;     // wet samples owed after an underrun, discarded when they arrive
+    std::uint64_t pushed = 0;  // host samples handed to the worker since reset
 
-    // --- statistics (written by the audio thread) ---
-    std::atomic<double> lastHopMs{0.0}, avgHopMs{0.0}, maxHopMs{0.0};
-    std::atomic<std::uint64_t> hops{0}, overruns{0}, nanFrames{0};
-    double hopMsWindow[kStatsWindow] = {};
-    int hopMsIndex = 0;
-
+    Impl() {
+        loader = std::thread([this] { loaderLoop(); });
+    }
     ~Impl() {
-        delete pending.exchange(nullptr);
-        delete retired.exchange(nullptr);
-        delete active;
-    }
-
-    // Publishes a new model set for the audio thread (loader side, under loaderMutex).
-    void publish(ModelSet* set) {
-        delete retired.exchange(nullptr);
-        delete pending.exchange(set);
-    }
-
-    // Audio thread: adopt a pending set if the retired slot is free (otherwise try again next block).
-    void adoptPending() noexcept {
-        if (pending.load(std::memory_order_acquire) == nullptr) return;
-        if (retired.load(std::memory_order_acquire) != nullptr) return;
-        ModelSet* next = pending.exchange(nullptr, std::memory_order_acq_rel);
-        if (next == nullptr) return;
-        ModelSet* expected = nullptr;
-        if (active != nullptr && !retired.compare_exchange_strong(expected, active)) {
-            pending.store(next);  // the loader is collecting: keep the old set one more block
-            return;
+        {
+            std::lock_guard<std::mutex> lock(jobMutex);
+            loaderExit = true;
         }
-        active = next;
-        HopProcessor::resetModelStates(*active);
+        jobCv.notify_all();
+        loader.join();
+        worker.stop();
     }
 
-    void recordHopTime(double ms) noexcept {
-        hopMsWindow[hopMsIndex] = ms;
-        hopMsIndex = (hopMsIndex + 1) % kStatsWindow;
-        const std::uint64_t count = hops.fetch_add(1) + 1;
-        const int n = static_cast<int>(std::min<std::uint64_t>(count, kStatsWindow));
-        double sum = 0.0;
-        for (int i = 0; i < n; ++i) sum += hopMsWindow[i];
-        lastHopMs.store(ms);
-        avgHopMs.store(sum / n);
-        if (ms > maxHopMs.load()) maxHopMs.store(ms);
-        if (ms > 1000.0 * c::kHopLength / c::kSampleRate) overruns.fetch_add(1);
-    }
-
-    HopMode mode() const noexcept {
-        if (identity.load()) return HopMode::Identity;
-        if (active != nullptr && active->hasSpeaker) return HopMode::Convert;
-        return HopMode::Silent;
-    }
-
-    // Runs every complete hop in in24[0, n) and returns the number of 24 kHz output samples in out24.
-    int runHops(int n, HopMode mode) noexcept {
-        int produced = 0;
-        const float semitones = pitchSemitones.load();
-        for (int i = 0; i < n;) {
-            const int take = std::min(n - i, c::kHopLength - hopFill);
-            std::copy_n(in24.data() + i, take, hopIn.data() + hopFill);
-            hopFill += take;
-            i += take;
-            if (hopFill < c::kHopLength) break;
-            hopFill = 0;
-            const auto t0 = std::chrono::steady_clock::now();
-            const bool ok = hop.process(hopIn.data(), out24.data() + produced, mode, active, semitones);
-            const auto t1 = std::chrono::steady_clock::now();
-            if (!ok) nanFrames.fetch_add(1);
-            if (mode == HopMode::Convert) recordHopTime(std::chrono::duration<double, std::milli>(t1 - t0).count());
-            produced += c::kHopLength;
+    void loaderLoop() {
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock<std::mutex> lock(jobMutex);
+                jobCv.wait(lock, [this] { return loaderExit || !jobs.empty(); });
+                if (jobs.empty()) return;
+                job = std::move(jobs.front());
+                jobs.pop_front();
+            }
+            job();
+            pendingLoads.fetch_sub(1);
+            jobCv.notify_all();
         }
-        return produced;
+    }
+
+    void enqueue(std::function<void()> job) {
+        pendingLoads.fetch_add(1);
+        {
+            std::lock_guard<std::mutex> lock(jobMutex);
+            jobs.push_back(std::move(job));
+        }
+        jobCv.notify_all();
+    }
+
+    // Builds a model set for `dir` with `profile` applied (nullptr: no speaker). Control side.
+    std::string buildSet(const std::string& dir, bool useInt8, const SpeakerProfile* profile,
+                         std::unique_ptr<ModelSet>& out) {
+        auto set = std::make_unique<ModelSet>();
+        set->bundle = std::make_shared<OrtSessionBundle>();
+        BundleOptions options;
+        options.int8 = useInt8;
+        std::string err = set->bundle->load(dir, options);
+        if (err.empty() && profile != nullptr) {
+            err = set->bundle->buildSpeakerConverter(profile->loraDelta, set->speakerConverter);
+            set->speaker = *profile;
+            set->hasSpeaker = err.empty();
+        }
+        if (err.empty()) err = set->bindIndices();
+        if (err.empty()) out = std::move(set);
+        return err;
+    }
+
+    std::string loadModels(const std::string& dir, bool useInt8) {
+        std::unique_ptr<ModelSet> set;
+        std::string err = buildSet(dir, useInt8, nullptr, set);
+        std::lock_guard<std::mutex> lock(controlMutex);
+        if (!err.empty()) {
+            lastError = "model folder " + dir + ": " + err;
+            return lastError;
+        }
+        modelDir = dir;
+        int8 = useInt8;
+        bundle = set->bundle;
+        note.clear();
+        lastError.clear();
+        modelsLoaded.store(true);
+        if (hasSpeaker) {
+            // Re-apply the current speaker to the new models when it fits them.
+            SpeakerReadResult read = readSpeakerFile(speakerPath, bundle->speakerExpectation(speakerAllowMismatch));
+            std::unique_ptr<ModelSet> withSpeaker;
+            if (read.ok && buildSet(dir, useInt8, &read.speaker, withSpeaker).empty()) {
+                set = std::move(withSpeaker);
+            } else {
+                hasSpeaker = false;
+                speakerLoaded.store(false);
+                note = "speaker dropped: it does not fit the new models" + (read.ok ? std::string() : " (" + read.error + ")");
+            }
+        }
+        worker.publish(set.release());
+        return "";
+    }
+
+    std::string loadSpeaker(const std::string& path, bool allowMismatch) {
+        std::string dir;
+        bool useInt8 = false;
+        SpeakerExpectation expect;
+        {
+            std::lock_guard<std::mutex> lock(controlMutex);
+            if (!bundle) {
+                lastError = "speaker " + path + ": load a model folder first";
+                return lastError;
+            }
+            dir = modelDir;
+            useInt8 = int8;
+            expect = bundle->speakerExpectation(allowMismatch);
+        }
+        SpeakerReadResult read = readSpeakerFile(path, expect);
+        std::unique_ptr<ModelSet> set;
+        std::string err = read.ok ? buildSet(dir, useInt8, &read.speaker, set) : read.error;
+        std::lock_guard<std::mutex> lock(controlMutex);
+        if (!err.empty()) {
+            lastError = "speaker " + path + ": " + err;
+            return lastError;
+        }
+        speaker = std::move(read.speaker);
+        speakerPath = path;
+        speakerAllowMismatch = allowMismatch;
+        hasSpeaker = true;
+        speakerLoaded.store(true);
+        lastError = read.warning;
+        note.clear();
+        worker.publish(set.release());
+        return "";
+    }
+
+    // Audio thread: wet output for n samples into wetBuf, replacing late samples with dry.
+    void pullWet(int n) noexcept {
+        if (debt > 0) debt -= outFifo.pop(nullptr, static_cast<int>(std::min<std::int64_t>(debt, outFifo.size())));
+        int got = 0;
+        if (debt == 0) got = outFifo.pop(wetBuf.data(), n);
+        if (got < n) {
+            for (int i = got; i < n; ++i) wetBuf[static_cast<std::size_t>(i)] = dryBuf[static_cast<std::size_t>(i)];
+            debt += n - got;
+            underruns.fetch_add(static_cast<std::uint64_t>(n - got));
+        }
+    }
+
+    void waitForWorker() noexcept {
+        int waits = 0;
+        std::uint64_t last = worker.processedInput();
+        while (worker.processedInput() < pushed && waits < kOfflineMaxWaits) {
+            worker.waitProcessed(kOfflineWaitMs);
+            const std::uint64_t now = worker.processedInput();
+            waits = now == last ? waits + 1 : 0;
+            last = now;
+        }
     }
 
     void processChunk(const float* in, float* out, int n) noexcept {
-        adoptPending();
         for (int i = 0; i < n; ++i) inBuf[static_cast<std::size_t>(i)] = sanitize(in[i]);
-        const HopMode hopMode = mode();
-
-        const int n24 = down.process(inBuf.data(), n, in24.data());
-        const int produced = runHops(n24, hopMode);
-        const int nHost = up.process(out24.data(), produced, hostOut.data());
-        outFifo.push(hostOut.data(), nHost);
-        const int got = outFifo.pop(wetBuf.data(), n);
-        std::fill(wetBuf.begin() + got, wetBuf.begin() + n, 0.0f);  // never happens when P is right
+        const int accepted = inFifo.push(inBuf.data(), n);
+        if (accepted < n) droppedInput.fetch_add(static_cast<std::uint64_t>(n - accepted));
+        pushed += static_cast<std::uint64_t>(accepted);
+        worker.notify();
         dryFifo.push(inBuf.data(), n);
         dryFifo.pop(dryBuf.data(), n);
+        if (nonRealtime.load(std::memory_order_relaxed)) waitForWorker();
+        pullWet(n);
 
-        const float mix = hopMode == HopMode::Silent ? 0.0f : std::clamp(wet.load(), 0.0f, 1.0f);
+        const float mix = std::clamp(wet.load(), 0.0f, 1.0f);
         const float gain = dbToGain(gainDb.load());
         const float limit = static_cast<float>(c::kOutputLimit);
         for (int i = 0; i < n; ++i) {
@@ -162,91 +241,56 @@ struct StreamingEngine::Impl {
 StreamingEngine::StreamingEngine() : impl_(std::make_unique<Impl>()) {}
 StreamingEngine::~StreamingEngine() = default;
 
-std::string StreamingEngine::loadModels(const std::string& modelDir) {
-    auto bundle = std::make_shared<OrtSessionBundle>();
-    std::string err = bundle->load(modelDir);
-    std::lock_guard<std::mutex> lock(impl_->loaderMutex);
-    if (!err.empty()) {
-        impl_->lastError = "model folder " + modelDir + ": " + err;
-        return impl_->lastError;
-    }
-    auto set = std::make_unique<ModelSet>();
-    set->bundle = bundle;
-    err = set->bindIndices();
-    if (!err.empty()) {
-        impl_->lastError = "model folder " + modelDir + ": " + err;
-        return impl_->lastError;
-    }
-    impl_->bundle = bundle;
-    impl_->modelDir = modelDir;
-    impl_->hasSpeaker = false;  // a speaker belongs to the converter it was enrolled for
-    impl_->speakerLoaded.store(false);
-    impl_->modelsLoaded.store(true);
-    impl_->lastError.clear();
-    impl_->publish(set.release());
-    return "";
+std::string StreamingEngine::loadModels(const std::string& modelDir, bool int8) { return impl_->loadModels(modelDir, int8); }
+
+std::string StreamingEngine::loadSpeaker(const std::string& speakerPath, bool allowModelIdMismatch) {
+    return impl_->loadSpeaker(speakerPath, allowModelIdMismatch);
 }
 
-std::string StreamingEngine::loadSpeaker(const std::string& speakerPath) {
-    std::lock_guard<std::mutex> lock(impl_->loaderMutex);
-    if (!impl_->bundle) {
-        impl_->lastError = "speaker " + speakerPath + ": load a model folder first";
-        return impl_->lastError;
-    }
-    const OrtSessionBundle& bundle = *impl_->bundle;
-    SpeakerReadResult read = readSpeakerFile(speakerPath, bundle.speakerExpectation());
-    if (!read.ok) {
-        impl_->lastError = "speaker " + speakerPath + ": " + read.error;
-        return impl_->lastError;
-    }
-    auto set = std::make_unique<ModelSet>();
-    set->bundle = impl_->bundle;
-    std::string err = bundle.buildSpeakerConverter(read.speaker.loraDelta, set->speakerConverter);
-    if (err.empty()) err = set->bindIndices();
-    if (!err.empty()) {
-        impl_->lastError = "speaker " + speakerPath + ": " + err;
-        return impl_->lastError;
-    }
-    set->speaker = read.speaker;
-    set->hasSpeaker = true;
-    impl_->speaker = std::move(read.speaker);
-    impl_->hasSpeaker = true;
-    impl_->speakerLoaded.store(true);
-    impl_->lastError = read.warning;
-    impl_->publish(set.release());
-    return "";
+void StreamingEngine::loadModelsAsync(const std::string& modelDir, bool int8) {
+    impl_->enqueue([this, modelDir, int8] { impl_->loadModels(modelDir, int8); });
 }
 
-void StreamingEngine::setIdentityMode(bool on) { impl_->identity.store(on); }
+void StreamingEngine::loadSpeakerAsync(const std::string& speakerPath, bool allowModelIdMismatch) {
+    impl_->enqueue([this, speakerPath, allowModelIdMismatch] { impl_->loadSpeaker(speakerPath, allowModelIdMismatch); });
+}
+
+bool StreamingEngine::loading() const noexcept { return impl_->pendingLoads.load() > 0; }
+
+void StreamingEngine::waitForLoads() {
+    std::unique_lock<std::mutex> lock(impl_->jobMutex);
+    impl_->jobCv.wait(lock, [this] { return impl_->pendingLoads.load() == 0; });
+}
+
+void StreamingEngine::setIdentityMode(bool on) { impl_->worker.params.identity.store(on); }
 
 std::string StreamingEngine::prepare(double hostSampleRate, int maxBlockSize) {
     Impl& d = *impl_;
     const long rate = std::lround(hostSampleRate);
-    if (std::fabs(hostSampleRate - static_cast<double>(rate)) > 1e-6 || rate <= 0)
+    if (!(std::fabs(hostSampleRate - static_cast<double>(rate)) <= 1e-6) || rate <= 0 || rate > 768000)
         return "unsupported host sample rate " + std::to_string(hostSampleRate) + " (must be a positive integer)";
-    if (maxBlockSize < 1) return "maximum block size must be at least 1, got " + std::to_string(maxBlockSize);
-    const int hostRate = static_cast<int>(rate);
+    if (maxBlockSize < 1 || maxBlockSize > 65536)
+        return "maximum block size must be 1..65536, got " + std::to_string(maxBlockSize);
     StreamTiming timing{};
-    std::string err = computeStreamTiming(hostRate, timing);
-    if (err.empty()) err = d.down.prepare(hostRate, c::kSampleRate, maxBlockSize);
+    std::string err = computeStreamTiming(static_cast<int>(rate), timing);
     if (!err.empty()) return err;
-    const int max24 = d.down.maxOutput(maxBlockSize);
-    const int maxProduced = (max24 / c::kHopLength + 2) * c::kHopLength;
-    err = d.up.prepare(c::kSampleRate, hostRate, maxProduced);
+    d.worker.stop();
+    d.prepared = false;
+    const int fifo = timing.prefill + 8 * maxBlockSize + 8192;
+    d.inFifo.prepare(8 * maxBlockSize + 8192);
+    d.outFifo.prepare(fifo);
+    const int dryDelay = timing.hopHost + timing.downDelay + timing.upDelay;
+    err = d.worker.prepare(static_cast<int>(rate), maxBlockSize, dryDelay, &d.inFifo, &d.outFifo);
     if (!err.empty()) return err;
-    const int maxHostOut = d.up.maxOutput(maxProduced);
-
     d.timing = timing;
+    d.hostRate = static_cast<int>(rate);
     d.maxBlock = maxBlockSize;
+    // One host block of extra buffering lets inference finish on its own thread before its output is due.
+    d.latency = timing.latency + maxBlockSize;
     d.inBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
-    d.in24.assign(static_cast<std::size_t>(max24), 0.0f);
-    d.out24.assign(static_cast<std::size_t>(maxProduced), 0.0f);
-    d.hostOut.assign(static_cast<std::size_t>(maxHostOut), 0.0f);
     d.wetBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
     d.dryBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
-    d.hopIn.assign(static_cast<std::size_t>(c::kHopLength), 0.0f);
-    d.outFifo.prepare(timing.prefill + maxBlockSize + maxHostOut + c::kHopLength);
-    d.dryFifo.prepare(timing.latency + maxBlockSize);
+    d.dryFifo.prepare(d.latency + maxBlockSize);
     d.prepared = true;
     reset();
     return "";
@@ -254,16 +298,19 @@ std::string StreamingEngine::prepare(double hostSampleRate, int maxBlockSize) {
 
 void StreamingEngine::reset() noexcept {
     Impl& d = *impl_;
-    d.down.reset();
-    d.up.reset();
-    d.hop.reset();
-    d.hopFill = 0;
-    d.outFifo.clear();
-    d.outFifo.pushZeros(d.timing.prefill);
+    if (!d.prepared) return;
+    d.worker.stop();
+    d.inFifo.pop(nullptr, d.inFifo.size());
+    d.outFifo.pop(nullptr, d.outFifo.size());
+    d.worker.reset();
+    d.worker.collectRetired();
+    std::fill(d.inBuf.begin(), d.inBuf.end(), 0.0f);
+    for (int left = d.timing.prefill + d.maxBlock; left > 0;) left -= d.outFifo.push(d.inBuf.data(), std::min(left, d.maxBlock));
     d.dryFifo.clear();
-    d.dryFifo.pushZeros(d.timing.latency);
-    d.adoptPending();
-    if (d.active != nullptr) HopProcessor::resetModelStates(*d.active);
+    d.dryFifo.pushZeros(d.latency);
+    d.debt = 0;
+    d.pushed = 0;
+    d.worker.start();
 }
 
 void StreamingEngine::process(const float* in, float* out, int n) noexcept {
@@ -278,42 +325,81 @@ void StreamingEngine::process(const float* in, float* out, int n) noexcept {
     }
 }
 
-int StreamingEngine::latencySamples() const noexcept { return impl_->timing.latency; }
+void StreamingEngine::setNonRealtime(bool offline) noexcept { impl_->nonRealtime.store(offline); }
 
-void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept { impl_->pitchSemitones.store(semitones); }
-void StreamingEngine::setDryWet(float wet) noexcept { impl_->wet.store(wet); }
-void StreamingEngine::setOutputGainDb(float db) noexcept { impl_->gainDb.store(db); }
+int StreamingEngine::latencySamples() const noexcept { return impl_->prepared ? impl_->latency : 0; }
+double StreamingEngine::sampleRate() const noexcept { return impl_->hostRate; }
+
+void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept {
+    impl_->worker.params.pitchSemitones.store(std::clamp(semitones, -24.0f, 24.0f));
+}
+void StreamingEngine::setAutoPitchMatch(bool on) noexcept { impl_->worker.params.autoPitch.store(on); }
+void StreamingEngine::setVoicePresetAmount(float amount) noexcept {
+    impl_->worker.params.presetAmount.store(std::clamp(amount, 0.0f, 1.0f));
+}
+void StreamingEngine::setAcousticManual(bool manual, float rt60Seconds, float drrDb, float tiltDbPerOctave) noexcept {
+    auto& p = impl_->worker.params;
+    p.rt60.store(std::clamp(rt60Seconds, 0.05f, 3.0f));
+    p.drrDb.store(std::clamp(drrDb, -10.0f, 30.0f));
+    p.tiltDbPerOct.store(std::clamp(tiltDbPerOctave, -6.0f, 6.0f));
+    p.manualAcoustic.store(manual);
+}
+void StreamingEngine::setQuality(float q) noexcept { impl_->worker.params.quality.store(std::clamp(q, 0.0f, 1.0f)); }
+void StreamingEngine::setDryWet(float wet) noexcept { impl_->wet.store(std::clamp(wet, 0.0f, 1.0f)); }
+void StreamingEngine::setOutputGainDb(float db) noexcept { impl_->gainDb.store(std::clamp(db, -60.0f, 12.0f)); }
+void StreamingEngine::setBypass(bool on) noexcept { impl_->worker.params.bypass.store(on); }
+void StreamingEngine::setInjectedHopDelayMs(double ms) noexcept { impl_->worker.params.injectedDelayMs.store(ms); }
 
 bool StreamingEngine::modelsLoaded() const noexcept { return impl_->modelsLoaded.load(); }
 bool StreamingEngine::speakerLoaded() const noexcept { return impl_->speakerLoaded.load(); }
 
 std::string StreamingEngine::speakerName() const {
-    std::lock_guard<std::mutex> lock(impl_->loaderMutex);
+    std::lock_guard<std::mutex> lock(impl_->controlMutex);
     return impl_->hasSpeaker ? impl_->speaker.name : std::string();
+}
+
+std::string StreamingEngine::lastError() const {
+    std::lock_guard<std::mutex> lock(impl_->controlMutex);
+    return impl_->lastError;
 }
 
 std::string StreamingEngine::status() const {
     Impl& d = *impl_;
-    std::lock_guard<std::mutex> lock(d.loaderMutex);
+    std::lock_guard<std::mutex> lock(d.controlMutex);
     std::string s;
-    if (d.identity.load()) s = "analysis-resynthesis self-test (no models)";
+    if (d.worker.params.identity.load()) s = "analysis-resynthesis self-test (no models)";
     else if (!d.bundle) s = "no models loaded: dry pass-through";
     else if (!d.hasSpeaker) s = "models loaded (" + d.modelDir + "), no speaker: dry pass-through";
+    else if (d.worker.params.bypass.load()) s = "bypassed (speaker '" + d.speaker.name + "')";
+    else if (d.worker.stats.overloadBypass.load()) s = "CPU overload: dry bypass until the machine keeps up";
     else s = "converting to '" + d.speaker.name + "'";
+    if (d.pendingLoads.load() > 0) s += " | loading...";
+    if (!d.note.empty()) s += " | " + d.note;
     if (!d.lastError.empty()) s += " | last error: " + d.lastError;
     return s;
 }
 
 EngineStats StreamingEngine::stats() const noexcept {
     const Impl& d = *impl_;
+    const WorkerStats& w = d.worker.stats;
     EngineStats s;
-    s.lastHopMs = d.lastHopMs.load();
-    s.avgHopMs = d.avgHopMs.load();
-    s.maxHopMs = d.maxHopMs.load();
-    s.hops = d.hops.load();
-    s.overruns = d.overruns.load();
-    s.nanFrames = d.nanFrames.load();
+    s.lastHopMs = w.lastHopMs.load();
+    s.avgHopMs = w.avgHopMs.load();
+    s.maxHopMs = w.maxHopMs.load();
+    s.p99HopMs = w.p99HopMs.load();
+    s.hops = w.hops.load();
+    s.overruns = w.overruns.load();
+    s.underruns = d.underruns.load();
+    s.nanFrames = w.nanFrames.load();
+    s.droppedInput = d.droppedInput.load() + w.droppedOutput.load();
+    s.effectiveQuality = w.effectiveQuality.load();
+    s.overloadBypass = w.overloadBypass.load();
+    s.irInterval = w.irInterval.load();
     return s;
+}
+
+double StreamingEngine::cpuLoad() const noexcept {
+    return impl_->worker.stats.avgHopMs.load() / (1000.0 * c::kHopLength / c::kSampleRate);
 }
 
 }  // namespace tmrvc

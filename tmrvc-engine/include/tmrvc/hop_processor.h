@@ -1,6 +1,7 @@
 // HopProcessor: everything that happens once per 10 ms hop at 24 kHz — causal analysis (STFT, log-mel, F0),
 // the per-frame models (content encoder → converter → vocoder, acoustic estimator every N hops) and the
 // iSTFT + overlap-add synthesis. 240 samples in, 240 samples out (docs/dsp-and-streaming.md).
+// Runs on the engine's inference thread; never on the audio thread (ONNX Runtime allocates inside Run).
 #pragma once
 
 #include <array>
@@ -15,7 +16,8 @@
 
 namespace tmrvc {
 
-// The models one hop runs, built off the audio thread and published as a whole (atomic pointer swap).
+// The models one hop runs, built off the audio thread and published as a whole. Each set owns its sessions
+// (and so its states), so two sets can run side by side during a cross-fade.
 struct ModelSet {
     std::shared_ptr<OrtSessionBundle> bundle;  // content encoder, acoustic estimator, vocoder (+ base converter)
     OrtModel speakerConverter;                 // converter with the speaker's LoRA merged into FiLM
@@ -31,11 +33,26 @@ struct ModelSet {
     } idx;
 
     OrtModel& converter() noexcept { return speakerConverter.loaded() ? speakerConverter : bundle->converter(); }
-    // Looks up every tensor index and checks the acoustic estimator's chunk length. "" or what is missing.
-    std::string bindIndices();
+    // Looks up every tensor index and binds the acoustic estimator's chunk length. "" or what is missing.
+    std::string bindIndices(int irInterval = constants::kIrUpdateInterval);
+    void resetStates() noexcept;
 };
 
-enum class HopMode { Silent, Identity, Convert };
+enum class HopMode {
+    Bypass,    // the input itself, delayed like the synthesis path (no models)
+    Identity,  // analysis–resynthesis self-test: the input's own STFT through iSTFT + overlap-add
+    Convert    // the models
+};
+
+// Per-hop controls, read by the inference thread from the engine's parameters.
+struct HopControls {
+    float pitchSemitones = 0.0f;
+    bool autoPitchMatch = false;  // add the shift that moves the input's mean log-F0 onto the speaker's
+    float presetAmount = 0.0f;    // blend of acoustic params 24..31 toward the speaker's voice-source preset
+    bool manualAcoustic = false;  // replace the estimated room params 0..23 with the manual values below
+    float rt60 = 0.5f, drrDb = 10.0f, tiltDbPerOct = 0.0f;
+    bool pauseEstimator = false;  // keep the last acoustic params (CPU overload policy)
+};
 
 class HopProcessor {
 public:
@@ -43,29 +60,40 @@ public:
 
     // Clears every state: analysis history, overlap-add, mel history, acoustic params, hop counter.
     void reset() noexcept;
-    // Resets the model states of `models` (start of a stream or after a non-finite output).
-    static void resetModelStates(ModelSet& models) noexcept;
+    // Starts a new synthesis run (after a profile switch): clears the overlap-add and the acoustic params, keeps
+    // the analysis history so the first frames see real past input.
+    void restartSynthesis() noexcept;
 
-    // One hop: in = 240 new samples at 24 kHz; out = 240 synthesised samples. Returns false when a model
-    // failed or produced a non-finite value (out is then silence and the model states are reset).
-    bool process(const float* in, float* out, HopMode mode, ModelSet* models, float pitchSemitones) noexcept;
+    // One hop: in = 240 new samples at 24 kHz; out = 240 samples. Returns false when a model failed or produced
+    // a non-finite value: the previous frame's spectrum is then re-synthesised and the model states are reset.
+    bool process(const float* in, float* out, HopMode mode, ModelSet* models, const HopControls& controls) noexcept;
+    // Keeps the analysis history current without synthesising (the idle lane of a cross-fade).
+    void analyzeOnly(const float* in) noexcept;
 
     long long hopIndex() const noexcept { return hop_; }
     float lastF0() const noexcept { return lastF0_; }
+    float autoPitchSemitones(const ModelSet& models) const noexcept;
 
 private:
-    bool runModels(ModelSet& models, float f0Input) noexcept;
+    void pushInput(const float* in) noexcept;
+    bool runModels(ModelSet& models, float f0Input, const HopControls& controls) noexcept;
+    void applyAcousticControls(const ModelSet& models, const HopControls& controls) noexcept;
+    void trackInputPitch() noexcept;
 
     StftProcessor stft_;
     PitchTracker pitch_;
     int historyLength_;
     std::vector<float> history_;  // newest samples, oldest first
-    std::array<float, constants::kNFreqBins> mag_{}, phase_{};
+    std::array<float, constants::kNFreqBins> mag_{}, phase_{}, prevMag_{}, prevPhase_{};
     std::array<float, constants::kNMels> logMel_{};
     std::vector<float> melHistory_;  // [kNMels, kIrUpdateInterval], channel-major, newest last
-    std::array<float, constants::kNAcousticParams> acoustic_{};
+    std::vector<float> melChunk_;    // [kNMels, irInterval] for the estimator
+    std::array<float, constants::kNAcousticParams> estimated_{}, acoustic_{};
     long long hop_ = 0;
+    bool estimatorDue_ = true;  // run the acoustic estimator on the next converted hop
     float lastF0_ = 0.0f;
+    double inputLogF0Mean_ = 0.0;  // running mean of the input's voiced log-F0 (auto pitch match)
+    bool inputPitchKnown_ = false;
 };
 
 }  // namespace tmrvc
