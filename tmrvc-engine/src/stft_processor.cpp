@@ -1,0 +1,143 @@
+#include "tmrvc/stft_processor.h"
+
+#include <kiss_fftr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace tmrvc {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+double periodicHann(int n, int length) {
+    return 0.5 - 0.5 * std::cos(2.0 * kPi * static_cast<double>(n) / static_cast<double>(length));
+}
+
+double hzToMel(double f) { return 2595.0 * std::log10(1.0 + f / 700.0); }
+double melToHz(double m) { return 700.0 * (std::pow(10.0, m / 2595.0) - 1.0); }
+
+}  // namespace
+
+struct StftProcessor::FftWork {
+    kiss_fftr_cfg forward = nullptr;
+    kiss_fftr_cfg inverse = nullptr;
+    std::vector<kiss_fft_scalar> time;  // kNFft
+    std::vector<kiss_fft_cpx> spectrum;  // kNFreqBins
+
+    FftWork()
+        : forward(kiss_fftr_alloc(constants::kNFft, 0, nullptr, nullptr)),
+          inverse(kiss_fftr_alloc(constants::kNFft, 1, nullptr, nullptr)),
+          time(constants::kNFft, 0.0f),
+          spectrum(constants::kNFreqBins) {
+        if (forward == nullptr || inverse == nullptr) {
+            kiss_fftr_free(forward);
+            kiss_fftr_free(inverse);
+            throw std::runtime_error("StftProcessor: kissfft could not allocate a real FFT of size 1024");
+        }
+    }
+    ~FftWork() {
+        kiss_fftr_free(forward);
+        kiss_fftr_free(inverse);
+    }
+    FftWork(const FftWork&) = delete;
+    FftWork& operator=(const FftWork&) = delete;
+};
+
+StftProcessor::StftProcessor()
+    : fft_(std::make_unique<FftWork>()),
+      analysisWindow_(constants::kWindowLength),
+      synthesisWindow_(constants::kWindowLength, 0.0f),
+      mel_(constants::kNMels),
+      accumulator_(constants::kSynthesisWindowLength, 0.0f) {
+    constexpr int kTailStart = constants::kWindowLength - constants::kSynthesisWindowLength;
+    for (int n = 0; n < constants::kWindowLength; ++n) {
+        const double w = periodicHann(n, constants::kWindowLength);
+        analysisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(w);
+        if (n >= kTailStart) {
+            const double h = periodicHann(n - kTailStart, constants::kSynthesisWindowLength);
+            synthesisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(h / w);
+        }
+    }
+    // Mel points equally spaced in HTK mel, triangles with peak 1 (float64 design).
+    std::vector<double> points(constants::kNMels + 2);
+    const double melLow = hzToMel(constants::kMelFmin);
+    const double melHigh = hzToMel(constants::kMelFmax);
+    for (int i = 0; i < constants::kNMels + 2; ++i) {
+        const double fraction = static_cast<double>(i) / static_cast<double>(constants::kNMels + 1);
+        points[static_cast<std::size_t>(i)] = melToHz(melLow + (melHigh - melLow) * fraction);
+    }
+    for (int m = 0; m < constants::kNMels; ++m) {
+        const double lower = points[static_cast<std::size_t>(m)];
+        const double centre = points[static_cast<std::size_t>(m) + 1];
+        const double upper = points[static_cast<std::size_t>(m) + 2];
+        MelBand& band = mel_[static_cast<std::size_t>(m)];
+        band.first = -1;
+        for (int k = 0; k < constants::kNFreqBins; ++k) {
+            const double f = static_cast<double>(k) * constants::kSampleRate / constants::kNFft;
+            const double weight = std::max(0.0, std::min((f - lower) / (centre - lower), (upper - f) / (upper - centre)));
+            if (weight > 0.0) {
+                if (band.first < 0) band.first = k;
+                band.weights.resize(static_cast<std::size_t>(k - band.first) + 1, 0.0);
+                band.weights.back() = weight;
+            }
+        }
+        if (band.first < 0) band.first = 0;
+    }
+}
+
+StftProcessor::~StftProcessor() = default;
+
+void StftProcessor::analyze(const float* frame, float* mag, float* phase, float* logMel) noexcept {
+    FftWork& work = *fft_;
+    for (int n = 0; n < constants::kWindowLength; ++n) {
+        work.time[static_cast<std::size_t>(n)] = frame[n] * analysisWindow_[static_cast<std::size_t>(n)];
+    }
+    std::fill(work.time.begin() + constants::kWindowLength, work.time.end(), 0.0f);
+    kiss_fftr(work.forward, work.time.data(), work.spectrum.data());
+    for (int k = 0; k < constants::kNFreqBins; ++k) {
+        const kiss_fft_cpx& bin = work.spectrum[static_cast<std::size_t>(k)];
+        if (mag != nullptr) mag[k] = std::sqrt(bin.r * bin.r + bin.i * bin.i);
+        if (phase != nullptr) phase[k] = std::atan2(bin.i, bin.r);
+    }
+    if (logMel == nullptr) return;
+    for (int m = 0; m < constants::kNMels; ++m) {
+        const MelBand& band = mel_[static_cast<std::size_t>(m)];
+        double sum = 0.0;
+        for (std::size_t j = 0; j < band.weights.size(); ++j) {
+            const kiss_fft_cpx& bin = work.spectrum[static_cast<std::size_t>(band.first) + j];
+            const double re = bin.r;
+            const double im = bin.i;
+            sum += band.weights[j] * std::sqrt(re * re + im * im);
+        }
+        logMel[m] = static_cast<float>(std::log(std::max(sum, constants::kLogFloor)));
+    }
+}
+
+void StftProcessor::synthesize(const float* mag, const float* phase, float* out) noexcept {
+    FftWork& work = *fft_;
+    for (int k = 0; k < constants::kNFreqBins; ++k) {
+        kiss_fft_cpx& bin = work.spectrum[static_cast<std::size_t>(k)];
+        bin.r = mag[k] * std::cos(phase[k]);
+        bin.i = mag[k] * std::sin(phase[k]);
+    }
+    // irfft ignores the imaginary part of DC and Nyquist, as numpy.fft.irfft does.
+    work.spectrum.front().i = 0.0f;
+    work.spectrum.back().i = 0.0f;
+    kiss_fftri(work.inverse, work.spectrum.data(), work.time.data());
+    constexpr int kTailStart = constants::kWindowLength - constants::kSynthesisWindowLength;
+    constexpr float kScale = 1.0f / static_cast<float>(constants::kNFft);
+    for (int n = 0; n < constants::kSynthesisWindowLength; ++n) {
+        const auto index = static_cast<std::size_t>(kTailStart + n);
+        accumulator_[static_cast<std::size_t>(n)] += work.time[index] * kScale * synthesisWindow_[index];
+    }
+    std::copy(accumulator_.begin(), accumulator_.begin() + constants::kHopLength, out);
+    std::copy(accumulator_.begin() + constants::kHopLength, accumulator_.end(), accumulator_.begin());
+    std::fill(accumulator_.end() - constants::kHopLength, accumulator_.end(), 0.0f);
+}
+
+void StftProcessor::reset() noexcept { std::fill(accumulator_.begin(), accumulator_.end(), 0.0f); }
+
+}  // namespace tmrvc
