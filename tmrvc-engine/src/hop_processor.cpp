@@ -153,10 +153,11 @@ float HopProcessor::autoPitchSemitones(const ModelSet& models) const noexcept {
 void HopProcessor::applyAcousticControls(const ModelSet& models, const HopControls& controls) noexcept {
     acoustic_ = estimated_;
     if (controls.manualAcoustic) {
+        // Parameter-major layout (tmrvc_data.acoustic): RT60 of the 8 subbands, then DRR, then tilt.
         for (int b = 0; b < c::kNIrSubbands; ++b) {
-            acoustic_[at(3 * b)] = controls.rt60;
-            acoustic_[at(3 * b + 1)] = controls.drrDb;
-            acoustic_[at(3 * b + 2)] = controls.tiltDbPerOct;
+            acoustic_[at(b)] = controls.rt60;
+            acoustic_[at(c::kNIrSubbands + b)] = controls.drrDb;
+            acoustic_[at(2 * c::kNIrSubbands + b)] = controls.tiltDbPerOct;
         }
     }
     if (models.speaker.hasVoiceSourcePreset && controls.presetAmount > 0.0f) {

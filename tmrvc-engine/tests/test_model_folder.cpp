@@ -1,0 +1,168 @@
+// Model folder validation and OrtSessionBundle loading on copies of the tiny fixture folder, broken on purpose.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <string>
+
+#include "tmrvc/constants.h"
+#include "tmrvc/model_folder.h"
+#include "tmrvc/ort_session_bundle.h"
+
+namespace tmrvc {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ModelFolderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = fs::temp_directory_path() / (std::string("tmrvc_mf_") + info->name() + "_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::copy(TMRVC_TINY_MODELS, dir_, fs::copy_options::recursive);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string dir() const { return dir_.string(); }
+    void write(const std::string& file, const std::string& text) {
+        std::ofstream(dir_ / file, std::ios::binary | std::ios::trunc) << text;
+    }
+    std::string read(const std::string& file) {
+        std::ifstream f(dir_ / file, std::ios::binary);
+        return {std::istreambuf_iterator<char>(f), {}};
+    }
+    void replaceInMetadata(const std::string& from, const std::string& to) {
+        std::string meta = read("metadata.json");
+        const auto pos = meta.find(from);
+        ASSERT_NE(pos, std::string::npos) << from;
+        write("metadata.json", meta.replace(pos, from.size(), to));
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(ModelFolderTest, GoodFolderLoads) {
+    const ModelFolderCheck check = checkModelFolder(dir(), true);
+    ASSERT_TRUE(check.ok()) << check.message();
+    EXPECT_EQ(check.info.lora.rank, 2);
+    EXPECT_EQ(check.info.lora.layers, (std::vector<int>{1, 2}));
+    EXPECT_EQ(check.info.modelId.size(), 64u);
+    EXPECT_TRUE(check.info.hasInt8);
+    OrtSessionBundle fp32, int8;
+    ASSERT_EQ(fp32.load(dir()), "");
+    BundleOptions o;
+    o.int8 = true;
+    o.loadSpeakerEncoder = true;
+    ASSERT_EQ(int8.load(dir(), o), "");
+    EXPECT_TRUE(int8.speakerEncoder().loaded());
+    EXPECT_NE(int8.converter().path().find("int8"), std::string::npos);
+    EXPECT_EQ(fp32.baseFilmWeights().size(), 2u);
+    EXPECT_EQ(fp32.speakerExpectation().loraSize, fp32.info().lora.size());
+}
+
+TEST_F(ModelFolderTest, MissingDirectory) {
+    OrtSessionBundle b;
+    const std::string err = b.load(dir() + "/nope");
+    EXPECT_NE(err.find("no such directory"), std::string::npos) << err;
+    EXPECT_FALSE(b.loaded());
+}
+
+TEST_F(ModelFolderTest, EveryProblemInOneMessage) {
+    fs::remove(dir_ / "vocoder.onnx");
+    fs::remove(dir_ / "constants.yaml");
+    write("content_encoder.onnx", "garbage, not a protobuf");
+    OrtSessionBundle b;
+    const std::string err = b.load(dir());
+    EXPECT_NE(err.find("missing vocoder.onnx"), std::string::npos) << err;
+    EXPECT_NE(err.find("missing constants.yaml"), std::string::npos) << err;
+    EXPECT_NE(err.find("content_encoder.onnx"), std::string::npos) << err;
+    EXPECT_FALSE(b.loaded());
+}
+
+TEST_F(ModelFolderTest, ConstantsHashMismatchNamesBothHashes) {
+    replaceInMetadata(constants::kConstantsHash, "0123abcd");
+    const ModelFolderCheck check = checkModelFolder(dir());
+    ASSERT_FALSE(check.ok());
+    EXPECT_NE(check.message().find("0123abcd"), std::string::npos) << check.message();
+    EXPECT_NE(check.message().find(constants::kConstantsHash), std::string::npos) << check.message();
+}
+
+TEST_F(ModelFolderTest, ContractVersionMismatch) {
+    replaceInMetadata("\"contract_version\": 1", "\"contract_version\": 99");
+    const ModelFolderCheck check = checkModelFolder(dir());
+    EXPECT_NE(check.message().find("contract version mismatch: model folder has 99"), std::string::npos)
+        << check.message();
+}
+
+TEST_F(ModelFolderTest, GarbageAndTruncatedMetadata) {
+    const std::string meta = read("metadata.json");
+    for (const std::string& bad : {std::string("\x00\xff\x13garbage", 10), meta.substr(0, meta.size() / 2),
+                                   std::string("[1, 2, 3]"), std::string("")}) {
+        write("metadata.json", bad);
+        const ModelFolderCheck check = checkModelFolder(dir());
+        EXPECT_FALSE(check.ok());
+        EXPECT_NE(check.message().find("metadata.json"), std::string::npos) << check.message();
+    }
+    write("metadata.json", R"({"constants_hash": 5, "contract_version": "x", "lora": {"rank": "big"}})");
+    const ModelFolderCheck check = checkModelFolder(dir());
+    EXPECT_GE(check.problems.size(), 3u) << check.message();
+}
+
+TEST_F(ModelFolderTest, TruncatedFilmWeights) {
+    const std::string film = read("converter_film.bin");
+    write("converter_film.bin", film.substr(0, film.size() - 8));
+    const ModelFolderCheck check = checkModelFolder(dir());
+    EXPECT_NE(check.message().find("too short for FiLM weight 'film.2.weight'"), std::string::npos) << check.message();
+}
+
+TEST_F(ModelFolderTest, LoraSizeInconsistent) {
+    replaceInMetadata("\"size\": ", "\"size\": 1");
+    const ModelFolderCheck check = checkModelFolder(dir());
+    EXPECT_NE(check.message().find("lora.size"), std::string::npos) << check.message();
+}
+
+TEST_F(ModelFolderTest, TruncatedOnnxIsReportedWithItsName) {
+    const std::string conv = read("converter.onnx");
+    write("converter.onnx", conv.substr(0, conv.size() / 3));
+    OrtSessionBundle b;
+    const std::string err = b.load(dir());
+    EXPECT_NE(err.find("converter.onnx"), std::string::npos) << err;
+    EXPECT_FALSE(b.loaded());
+}
+
+TEST_F(ModelFolderTest, MissingInt8ModelsWhenRequested) {
+    fs::remove_all(dir_ / "int8");
+    BundleOptions o;
+    o.int8 = true;
+    OrtSessionBundle b;
+    const std::string err = b.load(dir(), o);
+    EXPECT_NE(err.find("missing int8/converter.onnx"), std::string::npos) << err;
+}
+
+TEST_F(ModelFolderTest, WrongModelInPlaceOfAnother) {
+    fs::copy_file(dir_ / "vocoder.onnx", dir_ / "converter.onnx", fs::copy_options::overwrite_existing);
+    OrtSessionBundle b;
+    const std::string err = b.load(dir());
+    EXPECT_NE(err.find("converter.onnx: missing input 'content'"), std::string::npos) << err;
+}
+
+TEST_F(ModelFolderTest, FilmOverrideThatCannotApplyIsRefused) {
+    // Rename the initializer inside converter.onnx (same length, so the protobuf stays valid): the override by
+    // the contract name would be silently ignored by ONNX Runtime; the bundle must notice and refuse.
+    std::string conv = read("converter.onnx");
+    std::size_t pos = 0, renamed = 0;
+    while ((pos = conv.find("film.2.weight", pos)) != std::string::npos) {
+        conv[pos + 12] = 'X';
+        ++renamed;
+    }
+    ASSERT_GT(renamed, 0u);
+    write("converter.onnx", conv);
+    OrtSessionBundle b;
+    const std::string err = b.load(dir());
+    EXPECT_NE(err.find("changes nothing"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace tmrvc

@@ -1,0 +1,56 @@
+"""Causal content encoder: log-mel + log-F0 → 256-d content features per frame."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
+from tmrvc_train.models.config import ContentEncoderConfig
+
+
+class ContentEncoder(nn.Module):
+    """mel (B, n_mels, T), f0 (B, 1, T) → content (B, d_content, T); state (B, channels, state_frames)."""
+
+    def __init__(self, cfg: ContentEncoderConfig | None = None) -> None:
+        super().__init__()
+        self.cfg = cfg or ContentEncoderConfig()
+        c = self.cfg
+        self.in_proj = nn.Linear(c.n_mels + 1, c.channels)
+        self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
+        self.out_norm = nn.LayerNorm(c.channels)
+        self.out_proj = nn.Linear(c.channels, c.d_content)
+
+    @property
+    def state_frames(self) -> int:
+        return self.stack.state_frames
+
+    def init_state(self, batch: int = 1, device: torch.device | str | None = None) -> torch.Tensor:
+        """Zero state (batch, channels, state_frames)."""
+        return self.stack.init_state(batch, device)
+
+    def _check(self, mel: torch.Tensor, f0: torch.Tensor) -> None:
+        check_tensor("mel", mel, self.cfg.n_mels)
+        check_tensor("f0", f0, 1)
+        if f0.shape[0] != mel.shape[0] or f0.shape[2] != mel.shape[2]:
+            raise ValueError(f"f0: expected shape ({mel.shape[0]}, 1, {mel.shape[2]}) to match mel, "
+                             f"got {tuple(f0.shape)}")
+
+    def _inp(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+        return self.in_proj(torch.cat([mel, f0], dim=1).transpose(1, 2)).transpose(1, 2)
+
+    def _out(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+
+    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+        """mel: (B, n_mels, T), f0: (B, 1, T) log(f0+1) or 0 → content (B, d_content, T)."""
+        self._check(mel, f0)
+        return self._out(self.stack(self._inp(mel, f0)))
+
+    def forward_streaming(self, mel: torch.Tensor, f0: torch.Tensor, state: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+        """mel: (B, n_mels, T), f0: (B, 1, T), state: (B, channels, S) → content (B, d_content, T), new state."""
+        self._check(mel, f0)
+        check_state("content_encoder state", state, mel, self.cfg.channels, self.state_frames)
+        h, new_state = self.stack.forward_streaming(self._inp(mel, f0), state)
+        return self._out(h), new_state

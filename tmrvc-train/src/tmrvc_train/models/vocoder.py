@@ -1,0 +1,56 @@
+"""Causal vocoder: features → STFT magnitude (linear, ≥ 0) and phase (radians) per frame."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
+from tmrvc_train.models.config import VocoderConfig
+
+
+class Vocoder(nn.Module):
+    """features (B, 513, T) → (stft_mag (B, 513, T), stft_phase (B, 513, T)); state (B, channels, S).
+
+    Magnitude = exp(clamp(log-magnitude head, log_mag_min, log_mag_max)); phase = atan2(sin head, cos head).
+    """
+
+    def __init__(self, cfg: VocoderConfig | None = None) -> None:
+        super().__init__()
+        self.cfg = cfg or VocoderConfig()
+        c = self.cfg
+        self.in_proj = nn.Linear(c.in_channels, c.channels)
+        self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
+        self.out_norm = nn.LayerNorm(c.channels)
+        self.mag_head = nn.Linear(c.channels, c.n_freq_bins)
+        self.phase_head = nn.Linear(c.channels, 2 * c.n_freq_bins)
+
+    @property
+    def state_frames(self) -> int:
+        return self.stack.state_frames
+
+    def init_state(self, batch: int = 1, device: torch.device | str | None = None) -> torch.Tensor:
+        """Zero state (batch, channels, state_frames)."""
+        return self.stack.init_state(batch, device)
+
+    def _heads(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.out_norm(h.transpose(1, 2))  # (B, T, C)
+        log_mag = self.mag_head(h).clamp(self.cfg.log_mag_min, self.cfg.log_mag_max)
+        sin_cos = self.phase_head(h)
+        n = self.cfg.n_freq_bins
+        phase = torch.atan2(sin_cos[..., :n], sin_cos[..., n:])
+        return torch.exp(log_mag).transpose(1, 2), phase.transpose(1, 2)
+
+    def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """features (B, 513, T) → stft_mag (B, 513, T), stft_phase (B, 513, T)."""
+        check_tensor("features", features, self.cfg.in_channels)
+        return self._heads(self.stack(self.in_proj(features.transpose(1, 2)).transpose(1, 2)))
+
+    def forward_streaming(self, features: torch.Tensor, state: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """features (B, 513, T), state (B, C, S) → stft_mag, stft_phase (B, 513, T), new_state (B, C, S)."""
+        check_tensor("features", features, self.cfg.in_channels)
+        check_state("vocoder state", state, features, self.cfg.channels, self.state_frames)
+        h, new_state = self.stack.forward_streaming(self.in_proj(features.transpose(1, 2)).transpose(1, 2), state)
+        mag, phase = self._heads(h)
+        return mag, phase, new_state
