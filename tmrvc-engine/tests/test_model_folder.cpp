@@ -1,5 +1,6 @@
 // Model folder validation and OrtSessionBundle loading on copies of the tiny fixture folder, broken on purpose.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,7 @@ protected:
         std::ifstream f(dir_ / file, std::ios::binary);
         return {std::istreambuf_iterator<char>(f), {}};
     }
+    nlohmann::json metadata() { return nlohmann::json::parse(read("metadata.json")); }
     void replaceInMetadata(const std::string& from, const std::string& to) {
         std::string meta = read("metadata.json");
         const auto pos = meta.find(from);
@@ -46,8 +48,10 @@ protected:
 TEST_F(ModelFolderTest, GoodFolderLoads) {
     const ModelFolderCheck check = checkModelFolder(dir(), true);
     ASSERT_TRUE(check.ok()) << check.message();
-    EXPECT_EQ(check.info.lora.rank, 2);
-    EXPECT_EQ(check.info.lora.layers, (std::vector<int>{1, 2}));
+    const nlohmann::json meta = metadata();
+    EXPECT_EQ(check.info.lora.rank, meta["lora"]["rank"].get<int>());
+    EXPECT_EQ(check.info.lora.layers, meta["lora"]["layers"].get<std::vector<int>>());
+    EXPECT_NE(check.info.lora.size(), static_cast<std::size_t>(constants::kLoraSize)) << "tiny models must differ from the defaults";
     EXPECT_EQ(check.info.modelId.size(), 64u);
     EXPECT_TRUE(check.info.hasInt8);
     OrtSessionBundle fp32, int8;
@@ -114,11 +118,14 @@ TEST_F(ModelFolderTest, TruncatedFilmWeights) {
     const std::string film = read("converter_film.bin");
     write("converter_film.bin", film.substr(0, film.size() - 8));
     const ModelFolderCheck check = checkModelFolder(dir());
-    EXPECT_NE(check.message().find("too short for FiLM weight 'film.2.weight'"), std::string::npos) << check.message();
+    const std::string last = metadata()["film_weights"]["layers"].back()["name"].get<std::string>();
+    EXPECT_NE(check.message().find("too short for FiLM weight '" + last + "'"), std::string::npos) << check.message();
 }
 
 TEST_F(ModelFolderTest, LoraSizeInconsistent) {
-    replaceInMetadata("\"size\": ", "\"size\": 1");
+    nlohmann::json meta = metadata();
+    meta["lora"]["size"] = meta["lora"]["size"].get<int>() + 1;
+    write("metadata.json", meta.dump(2));
     const ModelFolderCheck check = checkModelFolder(dir());
     EXPECT_NE(check.message().find("lora.size"), std::string::npos) << check.message();
 }
@@ -152,9 +159,10 @@ TEST_F(ModelFolderTest, FilmOverrideThatCannotApplyIsRefused) {
     // Rename the initializer inside converter.onnx (same length, so the protobuf stays valid): the override by
     // the contract name would be silently ignored by ONNX Runtime; the bundle must notice and refuse.
     std::string conv = read("converter.onnx");
+    const std::string name = metadata()["film_weights"]["layers"].back()["name"].get<std::string>();
     std::size_t pos = 0, renamed = 0;
-    while ((pos = conv.find("film.2.weight", pos)) != std::string::npos) {
-        conv[pos + 12] = 'X';
+    while ((pos = conv.find(name, pos)) != std::string::npos) {
+        conv[pos + name.size() - 1] = 'X';
         ++renamed;
     }
     ASSERT_GT(renamed, 0u);
