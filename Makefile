@@ -2,11 +2,16 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+QUICK ?= 0
+# The JUCE plugin is part of the default build (its tests drive it in real VST3 hosts); TMRVC_BUILD_PLUGIN=0 skips it.
+TMRVC_BUILD_PLUGIN ?= 1
+export TMRVC_BUILD_PLUGIN
 export HF_HUB_OFFLINE := 1
 export TMRVC_BUILD_DIR := $(abspath $(BUILD_DIR))
 export PYTHONPATH := $(abspath $(BUILD_DIR))/tmrvc-engine$(if $(PYTHONPATH),:$(PYTHONPATH))
+PLUGIN_FLAG := -DTMRVC_BUILD_PLUGIN=$(if $(filter 1,$(TMRVC_BUILD_PLUGIN)),ON,OFF)
 
-.PHONY: setup build test test-python test-cpp demo constants clean
+.PHONY: setup configure build test test-python test-cpp test-sanitizers fuzz demo plugin screenshot bench constants clean
 
 setup:
 	bash scripts/setup.sh
@@ -14,10 +19,10 @@ setup:
 constants:
 	uv run python scripts/generate_constants.py
 
-$(BUILD_DIR)/CMakeCache.txt:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DPython3_EXECUTABLE=$(abspath .venv/bin/python) $(CMAKE_FLAGS)
+configure: setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DPython3_EXECUTABLE=$(abspath .venv/bin/python) $(PLUGIN_FLAG) $(CMAKE_FLAGS) >/dev/null
 
-build: setup $(BUILD_DIR)/CMakeCache.txt
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 test-cpp: build
@@ -28,8 +33,22 @@ test-python: build
 
 test: test-cpp test-python
 
+# ASan+UBSan and TSan builds of the engine tests (separate build folders).
+test-sanitizers: setup
+	bash scripts/run_sanitizers.sh
+
+# libFuzzer harnesses for the speaker-file reader and the model-folder validator (needs clang).
+fuzz: setup
+	bash scripts/run_fuzz.sh
+
+plugin:
+	$(MAKE) build TMRVC_BUILD_PLUGIN=1
+
+screenshot: plugin
+	bash scripts/screenshot_standalone.sh $(BUILD_DIR)
+
 demo: build
-	uv run python scripts/demo.py
+	uv run python scripts/demo.py $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
 	rm -rf $(BUILD_DIR) demo-output

@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make ninja-build pkg-config libgtest-dev libkissfft-dev nlohmann-json3-dev
-              libsndfile1-dev libssl-dev)
+              libsndfile1-dev libssl-dev
+              espeak-ng libespeak-ng1 festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)
+
+# Opt-in: the JUCE VST3/Standalone plugin (TMRVC_BUILD_PLUGIN=1) needs Debian's JUCE 7 (it pulls its -dev packages).
+if [ "${TMRVC_BUILD_PLUGIN:-0}" = "1" ]; then
+  APT_PACKAGES+=(juce-modules-source)
+fi
 
 say() { printf '[setup] %s\n' "$*"; }
 
