@@ -38,8 +38,10 @@ test-sanitizers: setup
 	bash scripts/run_sanitizers.sh
 
 # libFuzzer harnesses for the speaker-file reader and the model-folder validator (needs clang).
-fuzz: setup
-	bash scripts/run_fuzz.sh
+FUZZ_SECONDS ?= 600
+fuzz:
+	TMRVC_SETUP_FUZZ=1 bash scripts/setup.sh
+	FUZZ_PARALLEL=1 bash scripts/run_fuzz.sh $(FUZZ_SECONDS)
 
 plugin:
 	$(MAKE) build TMRVC_BUILD_PLUGIN=1

@@ -10,6 +10,7 @@ APT_PACKAGES=(cmake g++ make ninja-build pkg-config libgtest-dev libkissfft-dev 
               espeak-ng libespeak-ng1 festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)
 
 # Opt-in: the JUCE VST3/Standalone plugin (TMRVC_BUILD_PLUGIN=1) needs Debian's JUCE 7 (it pulls its -dev packages).
+if [ "${TMRVC_SETUP_FUZZ:-0}" = 1 ]; then APT_PACKAGES+=(clang libclang-rt-14-dev); fi  # libFuzzer, `make fuzz` only
 if [ "${TMRVC_BUILD_PLUGIN:-0}" = "1" ]; then
   APT_PACKAGES+=(juce-modules-source)
 fi

@@ -169,10 +169,11 @@ void InferenceWorker::processHop(const float* in, float* out) noexcept {
     if (extra > 0.0 && cur->mode == HopMode::Convert)
         std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(extra));
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const bool realtime = !params.offline.load();  // offline output must not depend on the machine's load
     if (cur->mode == HopMode::Convert) {
         recordHopTime(ms);
-        policy_.onConvertedHop(ms, stats.avgHopMs.load(), kHopBudgetMs);
-    } else {
+        if (realtime) policy_.onConvertedHop(ms, stats.avgHopMs.load(), kHopBudgetMs);
+    } else if (realtime) {
         policy_.onBypassedHop();
     }
     stats.overloadBypass.store(policy_.bypass());

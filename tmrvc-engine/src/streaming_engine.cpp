@@ -325,7 +325,10 @@ void StreamingEngine::process(const float* in, float* out, int n) noexcept {
     }
 }
 
-void StreamingEngine::setNonRealtime(bool offline) noexcept { impl_->nonRealtime.store(offline); }
+void StreamingEngine::setNonRealtime(bool offline) noexcept {
+    impl_->nonRealtime.store(offline);
+    impl_->worker.params.offline.store(offline);
+}
 
 int StreamingEngine::latencySamples() const noexcept { return impl_->prepared ? impl_->latency : 0; }
 double StreamingEngine::sampleRate() const noexcept { return impl_->hostRate; }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <chrono>
 #include <vector>
 
 #include "tmrvc/constants.h"
@@ -141,23 +143,49 @@ TEST(EngineWithModels, QualityKnobShortensTheEstimatorInterval) {
     EXPECT_FLOAT_EQ(e->stats().effectiveQuality, 1.0f);
 }
 
+// Real-time rendering paced like a host (one 10 ms block per 10 ms): the overload policy only runs in real time.
+void renderPaced(tmrvc::StreamingEngine& e, const std::vector<float>& x, std::vector<float>& y, std::size_t from,
+                 std::size_t to, int block, int rate) {
+    const auto period = std::chrono::microseconds(1000000LL * block / rate);
+    auto next = std::chrono::steady_clock::now();
+    for (std::size_t i = from; i < to; i += static_cast<std::size_t>(block)) {
+        const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(block), to - i));
+        e.process(x.data() + i, y.data() + i, n);
+        next += period;
+        std::this_thread::sleep_until(next);
+    }
+}
+
 TEST(EngineWithModels, OverloadDegradesThenBypassesThenRecovers) {
-    const int rate = 24000;
-    auto e = loadedEngine(rate, 240);
+    const int rate = 24000, block = 240;
+    auto e = loadedEngine(rate, block);
+    e->setNonRealtime(false);
     e->setQuality(1.0f);
     const auto x = voice(rate, 3.0);
     std::vector<float> y(x.size());
     e->setInjectedHopDelayMs(12.0);  // every converted hop overruns its 10 ms
-    render(*e, x, y, 0, 4 * 240, 240);
+    renderPaced(*e, x, y, 0, 6 * 240, block, rate);
     EXPECT_LT(e->stats().effectiveQuality, 1.0f) << "3 overruns in a row must lower q";
-    render(*e, x, y, 4 * 240, 12 * 240, 240);
+    renderPaced(*e, x, y, 6 * 240, 20 * 240, block, rate);
     EXPECT_TRUE(e->stats().overloadBypass) << "10 overruns in a row must bypass";
     EXPECT_FLOAT_EQ(e->stats().effectiveQuality, 0.0f);
     EXPECT_NE(e->status().find("overload"), std::string::npos) << e->status();
     e->setInjectedHopDelayMs(0.0);
-    render(*e, x, y, 12 * 240, x.size(), 240);
+    renderPaced(*e, x, y, 20 * 240, x.size(), block, rate);
     EXPECT_FALSE(e->stats().overloadBypass) << "the policy never recovered";
     for (float v : y) ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(EngineWithModels, OfflineRenderingIgnoresMachineLoad) {
+    auto e = loadedEngine(24000, 240);  // non-real-time
+    e->setQuality(1.0f);
+    e->setInjectedHopDelayMs(12.0);
+    const auto x = voice(24000, 0.3);
+    std::vector<float> y(x.size());
+    render(*e, x, y, 0, x.size(), 240);
+    EXPECT_FALSE(e->stats().overloadBypass);
+    EXPECT_FLOAT_EQ(e->stats().effectiveQuality, 1.0f);
+    EXPECT_GT(e->stats().overruns, 10u) << "the slow hops were measured";
 }
 
 TEST(EngineWithModels, AsyncLoadingReportsThroughStatus) {

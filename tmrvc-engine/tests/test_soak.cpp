@@ -1,10 +1,12 @@
 // Soak test: a long stream at 48 kHz through the engine with the tiny models, random block sizes (1..2048,
 // seeded), a speaker swap every 5 s (alternating loadSpeakerAsync and loadSpeaker) and q changes, rendered in
 // non-real-time mode so no hop is dropped. Checks: finite output, |y| <= the output limit, no sample-to-sample
-// jump beyond what the signal itself shows (the swaps are cross-faded), no underruns or NaN frames, and resident
-// memory flat after warm-up. Prints the memory curve.
+// jump beyond what the signal itself shows (the swaps are cross-faded), no underruns or NaN frames, and memory
+// flat after warm-up: heap in use (every run: the leak check) and resident memory (runs of 240 s or more).
+// Prints the memory curve.
 //
-// Duration: TMRVC_SOAK_SECONDS seconds of audio (default 20; the acceptance run uses 600).
+// Duration: TMRVC_SOAK_SECONDS seconds of audio (default 20; the acceptance run uses 600):
+//   TMRVC_SOAK_SECONDS=600 build/tmrvc-engine/test_soak
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -21,6 +23,17 @@
 #include "tmrvc/constants.h"
 #include "tmrvc/streaming_engine.h"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TMRVC_SOAK_SANITIZED 1  // the sanitizers' allocators keep freed memory (quarantine): memory is not judged
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TMRVC_SOAK_SANITIZED 1
+#endif
+#endif
+#ifndef TMRVC_SOAK_SANITIZED
+#define TMRVC_SOAK_SANITIZED 0
+#endif
+
 namespace {
 
 const std::string kModels = TMRVC_TINY_MODELS;
@@ -29,11 +42,12 @@ constexpr int kRate = 48000;
 constexpr int kMaxBlock = 2048;
 constexpr double kSwapEverySeconds = 5.0;
 constexpr double kQualityEverySeconds = 2.5;  // half-way between swaps
-constexpr double kCurveEverySeconds = 30.0;   // printed memory curve
-constexpr double kProbeEverySeconds = 1.0;    // memory peak check
+constexpr double kCurveEverySeconds = 30.0;   // printed memory curve (memory is probed at every swap)
 constexpr double kReferenceSeconds = 2.0;     // steady window before the first event: the signal's own jumps
 constexpr double kJumpFactor = 2.0;           // a cross-faded swap stays within twice the signal's own max jump
 constexpr double kMaxGrowthBytes = 1024.0 * 1024.0;
+constexpr double kRssCheckFromSeconds = 240.0;  // runs at least this long also bound resident memory
+constexpr double kRssWindowSeconds = 30.0;      // RSS is compared as means over windows (one probe is +-1 MiB noisy)
 
 double soakSeconds() {
     const char* env = std::getenv("TMRVC_SOAK_SECONDS");
@@ -97,11 +111,25 @@ MemoryPoint memoryAt(long long sample) {
     return {static_cast<double>(sample) / kRate, residentBytes(), heap};
 }
 
+// Mean RSS of the probes whose time lies in [from, to].
+double meanRss(const std::vector<MemoryPoint>& probes, double from, double to) {
+    double sum = 0.0;
+    int n = 0;
+    for (const MemoryPoint& p : probes) {
+        if (p.seconds < from || p.seconds > to) continue;
+        sum += p.rssBytes;
+        ++n;
+    }
+    return n > 0 ? sum / n : 0.0;
+}
+
 TEST(Soak, LongStreamWithSwapsAndQualityChangesStaysBoundedAndFlat) {
     const double seconds = soakSeconds();
     const auto total = static_cast<long long>(seconds * kRate);
-    // Warm-up: the first swaps build a second model set and grow glibc's arenas; after that memory is flat.
-    const double warmUpSeconds = std::min(60.0, seconds / 2.0);
+    // Warm-up, the first half of the run: the first swap builds a second model set (heap in use +7 MiB, then flat)
+    // and glibc's arenas keep growing RSS for about 60 swaps (~2-3 MiB, measured with heap in use flat); the
+    // second half must be flat.
+    const double warmUpSeconds = seconds / 2.0;
 
     tmrvc::StreamingEngine e;
     ASSERT_EQ(e.loadModels(kModels), "");
@@ -121,20 +149,27 @@ TEST(Soak, LongStreamWithSwapsAndQualityChangesStaysBoundedAndFlat) {
     double referenceJump = 0.0, maxJump = 0.0, maxAbs = 0.0;
     long long maxJumpAt = -1, swaps = 0, qChanges = 0, nextSwap = static_cast<long long>(kSwapEverySeconds * kRate);
     long long nextQuality = static_cast<long long>(kQualityEverySeconds * kRate);
-    long long nextCurve = 0, nextProbe = 0, badSamples = 0, firstBad = -1;
+    long long badSamples = 0, firstBad = -1;
+    double nextCurveSeconds = kCurveEverySeconds;
     float previous = 0.0f;
     MemoryPoint warm{-1.0, 0.0, 0.0}, peak{0.0, 0.0, 0.0};
-    std::vector<MemoryPoint> curve;
+    std::vector<MemoryPoint> curve{memoryAt(0)}, probes;  // probes: every swap after warm-up, and the end
 
     for (long long pos = 0; pos < total;) {
         if (pos >= nextSwap) {
-            if (swaps % 2 == 0) {
-                e.waitForLoads();  // the previous asynchronous swap is done before the next one starts
-                e.loadSpeakerAsync(kSpeaker);
-            } else {
-                e.waitForLoads();
-                EXPECT_EQ(e.loadSpeaker(kSpeaker), "") << "swap " << swaps;
+            // Memory is probed here, in a steady state: the previous swap has loaded and its fade is long over.
+            e.waitForLoads();
+            const MemoryPoint m = memoryAt(pos);
+            if (warm.seconds < 0.0 && m.seconds >= warmUpSeconds) warm = peak = m;
+            if (warm.seconds >= 0.0) probes.push_back(m);
+            peak.rssBytes = std::max(peak.rssBytes, m.rssBytes);
+            peak.heapBytes = std::max(peak.heapBytes, m.heapBytes);
+            if (m.seconds >= nextCurveSeconds || m.seconds == warm.seconds) {
+                curve.push_back(m);
+                if (m.seconds >= nextCurveSeconds) nextCurveSeconds += kCurveEverySeconds;
             }
+            if (swaps % 2 == 0) e.loadSpeakerAsync(kSpeaker);  // loads while the audio keeps running
+            else EXPECT_EQ(e.loadSpeaker(kSpeaker), "") << "swap " << swaps;
             ++swaps;
             nextSwap += static_cast<long long>(kSwapEverySeconds * kRate);
         }
@@ -142,22 +177,6 @@ TEST(Soak, LongStreamWithSwapsAndQualityChangesStaysBoundedAndFlat) {
             e.setQuality(qualities[qChanges % 5]);
             ++qChanges;
             nextQuality += static_cast<long long>(kSwapEverySeconds * kRate);
-        }
-        if (warm.seconds < 0.0 && pos >= static_cast<long long>(warmUpSeconds * kRate)) {
-            warm = peak = memoryAt(pos);
-            curve.push_back(warm);
-        }
-        if (pos >= nextProbe) {
-            if (warm.seconds >= 0.0) {
-                const MemoryPoint m = memoryAt(pos);
-                peak.rssBytes = std::max(peak.rssBytes, m.rssBytes);
-                peak.heapBytes = std::max(peak.heapBytes, m.heapBytes);
-            }
-            nextProbe += static_cast<long long>(kProbeEverySeconds * kRate);
-        }
-        if (pos >= nextCurve) {
-            curve.push_back(memoryAt(pos));
-            nextCurve += static_cast<long long>(kCurveEverySeconds * kRate);
         }
         const int n = static_cast<int>(std::min<long long>(blockSize(rng), total - pos));
         source.fill(x.data(), n);
@@ -183,18 +202,29 @@ TEST(Soak, LongStreamWithSwapsAndQualityChangesStaysBoundedAndFlat) {
     e.waitForLoads();
     const MemoryPoint last = memoryAt(total);
     curve.push_back(last);
+    probes.push_back(last);
     peak.rssBytes = std::max(peak.rssBytes, last.rssBytes);
     peak.heapBytes = std::max(peak.heapBytes, last.heapBytes);
 
     std::printf("soak: %.0f s of audio at %d Hz, %lld swaps, %lld q changes, %llu hops, avg hop %.3f ms\n", seconds,
                 kRate, swaps, qChanges, static_cast<unsigned long long>(e.stats().hops), e.stats().avgHopMs);
+    std::printf("soak: overruns %llu, effective q at the end %.2f (set %.2f), overload bypass %s\n",
+                static_cast<unsigned long long>(e.stats().overruns), e.stats().effectiveQuality,
+                qualities[(qChanges + 4) % 5], e.stats().overloadBypass ? "on" : "off");
     std::printf("soak: max |y| %.4f, max jump %.5f at %.3f s, reference jump (steady %.1f s) %.5f\n", maxAbs,
                 maxJump, static_cast<double>(maxJumpAt) / kRate, kReferenceSeconds, referenceJump);
     std::printf("soak: after warm-up (%.1f s): RSS %+.1f KiB at the end, %+.1f KiB at peak; heap in use %+.1f KiB at "
-                "the end, %+.1f KiB at peak (probed every %.0f s)\n", warmUpSeconds,
+                "the end, %+.1f KiB at peak (probed at every swap)\n", warmUpSeconds,
                 (last.rssBytes - warm.rssBytes) / 1024.0, (peak.rssBytes - warm.rssBytes) / 1024.0,
-                (last.heapBytes - warm.heapBytes) / 1024.0, (peak.heapBytes - warm.heapBytes) / 1024.0,
-                kProbeEverySeconds);
+                (last.heapBytes - warm.heapBytes) / 1024.0, (peak.heapBytes - warm.heapBytes) / 1024.0);
+    const double rssEarly = meanRss(probes, warmUpSeconds, warmUpSeconds + kRssWindowSeconds);
+    const double rssLate = meanRss(probes, seconds - kRssWindowSeconds, seconds);
+    if (seconds >= kRssCheckFromSeconds)
+        std::printf("soak: mean RSS over %.0f s windows: %.2f MiB right after warm-up, %.2f MiB at the end (%+.1f KiB)\n",
+                    kRssWindowSeconds, rssEarly / 1048576.0, rssLate / 1048576.0, (rssLate - rssEarly) / 1024.0);
+    else
+        std::printf("soak: resident memory not judged: runs shorter than %.0f s end inside glibc's arena warm-up\n",
+                    kRssCheckFromSeconds);
     std::printf("soak: memory curve (audio s, RSS MiB, heap in use MiB, RSS change since warm-up KiB)\n");
     for (const MemoryPoint& p : curve)
         std::printf("soak:   %7.1f s  %8.2f MiB  %8.2f MiB  %+9.1f KiB\n", p.seconds, p.rssBytes / 1048576.0,
@@ -214,8 +244,16 @@ TEST(Soak, LongStreamWithSwapsAndQualityChangesStaysBoundedAndFlat) {
     EXPECT_TRUE(e.speakerLoaded());
     EXPECT_EQ(e.lastError(), "");
     EXPECT_NE(e.status().find("converting"), std::string::npos) << e.status();
+    if (TMRVC_SOAK_SANITIZED) {
+        std::printf("soak: sanitizer build: memory growth not judged (the sanitizer's allocator quarantines frees)\n");
+        return;
+    }
     EXPECT_LT(peak.heapBytes - warm.heapBytes, kMaxGrowthBytes) << "heap in use grew after warm-up: a leak";
-    EXPECT_LT(peak.rssBytes - warm.rssBytes, kMaxGrowthBytes) << "resident memory grew after warm-up";
+    // A single RSS probe varies by about 1 MiB with the arenas' state, so resident memory is judged on window means,
+    // and only when the run is long enough for the arenas to settle within its first half.
+    if (seconds >= kRssCheckFromSeconds) {
+        EXPECT_LT(rssLate - rssEarly, kMaxGrowthBytes) << "resident memory grew after warm-up";
+    }
 }
 
 }  // namespace
