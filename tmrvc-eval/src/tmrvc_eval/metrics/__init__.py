@@ -1,0 +1,1 @@
+"""One module per metric; each has a plain function over arrays that the unit tests exercise directly."""
