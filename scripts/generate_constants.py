@@ -89,9 +89,12 @@ def _cpp_decl(name: str, v) -> str:
         return f"inline constexpr double {cname} = {v!r};"
     if isinstance(v, str):
         return f'inline constexpr const char* {cname} = "{v}";'
-    if isinstance(v, list) and all(isinstance(x, int) for x in v):
+    if isinstance(v, list) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
         body = ", ".join(str(x) for x in v)
         return f"inline constexpr std::array<int, {len(v)}> {cname} = {{{body}}};"
+    if isinstance(v, list) and v and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        body = ", ".join(repr(float(x)) for x in v)
+        return f"inline constexpr std::array<double, {len(v)}> {cname} = {{{body}}};"
     raise TypeError(f"constant {name!r}: unsupported type {type(v).__name__}")
 
 

@@ -1,6 +1,7 @@
 #include "tmrvc/streaming_engine.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -27,6 +28,10 @@ float sanitize(float x) noexcept {
     if (!std::isfinite(x)) return 0.0f;
     if (std::fabs(x) < 1e-30f) return 0.0f;  // denormals and near-denormals
     return x;
+}
+
+float clampTo(float x, const std::array<double, 2>& range) noexcept {
+    return std::clamp(x, static_cast<float>(range[0]), static_cast<float>(range[1]));
 }
 
 float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
@@ -334,7 +339,7 @@ int StreamingEngine::latencySamples() const noexcept { return impl_->prepared ? 
 double StreamingEngine::sampleRate() const noexcept { return impl_->hostRate; }
 
 void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept {
-    impl_->worker.params.pitchSemitones.store(std::clamp(semitones, -24.0f, 24.0f));
+    impl_->worker.params.pitchSemitones.store(clampTo(semitones, c::kPitchShiftRangeSemitones));
 }
 void StreamingEngine::setAutoPitchMatch(bool on) noexcept { impl_->worker.params.autoPitch.store(on); }
 void StreamingEngine::setVoicePresetAmount(float amount) noexcept {
@@ -342,14 +347,14 @@ void StreamingEngine::setVoicePresetAmount(float amount) noexcept {
 }
 void StreamingEngine::setAcousticManual(bool manual, float rt60Seconds, float drrDb, float tiltDbPerOctave) noexcept {
     auto& p = impl_->worker.params;
-    p.rt60.store(std::clamp(rt60Seconds, 0.05f, 3.0f));
-    p.drrDb.store(std::clamp(drrDb, -10.0f, 30.0f));
-    p.tiltDbPerOct.store(std::clamp(tiltDbPerOctave, -6.0f, 6.0f));
+    p.rt60.store(clampTo(rt60Seconds, c::kRt60RangeS));
+    p.drrDb.store(clampTo(drrDb, c::kDrrRangeDb));
+    p.tiltDbPerOct.store(clampTo(tiltDbPerOctave, c::kTiltRangeDbPerOct));
     p.manualAcoustic.store(manual);
 }
 void StreamingEngine::setQuality(float q) noexcept { impl_->worker.params.quality.store(std::clamp(q, 0.0f, 1.0f)); }
 void StreamingEngine::setDryWet(float wet) noexcept { impl_->wet.store(std::clamp(wet, 0.0f, 1.0f)); }
-void StreamingEngine::setOutputGainDb(float db) noexcept { impl_->gainDb.store(std::clamp(db, -60.0f, 12.0f)); }
+void StreamingEngine::setOutputGainDb(float db) noexcept { impl_->gainDb.store(clampTo(db, c::kOutputGainRangeDb)); }
 void StreamingEngine::setBypass(bool on) noexcept { impl_->worker.params.bypass.store(on); }
 void StreamingEngine::setInjectedHopDelayMs(double ms) noexcept { impl_->worker.params.injectedDelayMs.store(ms); }
 

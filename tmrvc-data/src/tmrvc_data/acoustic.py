@@ -3,23 +3,22 @@
 Indices 0–23: room, grouped by parameter, each over the 8 subbands (edges below):
 0–7 RT60 (s), 8–15 DRR (dB), 16–23 spectral tilt of the reverberant tail (dB/octave).
 Indices 24–31: voice source: breathiness low, breathiness high, tension low, tension high, jitter, shimmer,
-formant shift, roughness. Ranges from docs (onnx-contract.md). These values belong in constants.yaml;
-until the lead moves them there, this module is their single Python home."""
+formant shift, roughness. Edges and ranges come from configs/constants.yaml."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tmrvc_core import constants as C
 from tmrvc_core.constants import N_ACOUSTIC_PARAMS, N_IR_PARAMS, N_IR_SUBBANDS, N_VOICE_SOURCE_PARAMS
 
-SUBBAND_EDGES_HZ: tuple[float, ...] = (0.0, 375.0, 750.0, 1500.0, 3000.0, 4500.0, 6000.0, 9000.0, 12000.0)
-RT60_RANGE = (0.05, 3.0)
-DRR_RANGE = (-10.0, 30.0)
-TILT_RANGE = (-6.0, 6.0)
+SUBBAND_EDGES_HZ: tuple[float, ...] = C.IR_SUBBAND_EDGES_HZ
+RT60_RANGE: tuple[float, float] = C.RT60_RANGE_S
+DRR_RANGE: tuple[float, float] = C.DRR_RANGE_DB
+TILT_RANGE: tuple[float, float] = C.TILT_RANGE_DB_PER_OCT
 VOICE_SOURCE_NAMES = ("breathiness_low", "breathiness_high", "tension_low", "tension_high", "jitter", "shimmer",
                       "formant_shift", "roughness")
-VOICE_SOURCE_RANGES: tuple[tuple[float, float], ...] = ((0.0, 1.0), (0.0, 1.0), (-1.0, 1.0), (-1.0, 1.0),
-                                                        (0.0, 0.1), (0.0, 0.1), (-1.0, 1.0), (0.0, 1.0))
+VOICE_SOURCE_RANGES: tuple[tuple[float, float], ...] = tuple(zip(C.VOICE_SOURCE_LOW, C.VOICE_SOURCE_HIGH))
 
 assert len(SUBBAND_EDGES_HZ) == N_IR_SUBBANDS + 1
 assert 3 * N_IR_SUBBANDS == N_IR_PARAMS and N_IR_PARAMS + N_VOICE_SOURCE_PARAMS == N_ACOUSTIC_PARAMS

@@ -59,6 +59,14 @@ inline constexpr int kResamplerZeroCrossings = 24;
 inline constexpr double kResamplerRolloff = 0.94;
 inline constexpr double kResamplerKaiserBeta = 8.0;
 inline constexpr double kF0SilenceRms = 0.0001;
+inline constexpr std::array<double, 9> kIrSubbandEdgesHz = {0.0, 375.0, 750.0, 1500.0, 3000.0, 4500.0, 6000.0, 9000.0, 12000.0};
+inline constexpr std::array<double, 2> kRt60RangeS = {0.05, 3.0};
+inline constexpr std::array<double, 2> kDrrRangeDb = {-10.0, 30.0};
+inline constexpr std::array<double, 2> kTiltRangeDbPerOct = {-6.0, 6.0};
+inline constexpr std::array<double, 8> kVoiceSourceLow = {0.0, 0.0, -1.0, -1.0, 0.0, 0.0, -1.0, 0.0};
+inline constexpr std::array<double, 8> kVoiceSourceHigh = {1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 1.0, 1.0};
+inline constexpr std::array<double, 2> kPitchShiftRangeSemitones = {-24.0, 24.0};
+inline constexpr std::array<double, 2> kOutputGainRangeDb = {-60.0, 12.0};
 inline constexpr int kContentEncoderStateFrames = 60;
 inline constexpr int kConverterStateFrames = 30;
 inline constexpr int kVocoderStateFrames = 14;
@@ -71,6 +79,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "7e2b5e7edc22ad329bce447ed813f7f22f307ec0ecae2c6cc448c19ce18c4d59";
+inline constexpr const char* kConstantsHash = "25ca5edec65399dfae399792b38d153da1d4587323c1817748b1500b3aa23ab4";
 
 }  // namespace tmrvc::constants
