@@ -9,10 +9,12 @@ Layout written under `out`:
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing as mp
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Sequence
@@ -57,15 +59,14 @@ def split_names(names: Sequence[str], n_val: int, n_test: int, seed: int, what: 
     return {"train": sorted(train), "val": sorted(val), "test": sorted(test)}
 
 
-_ESPEAK: EspeakSynth | None = None
-
-
 def _synth(spec: VoiceSpec, text: str):  # type: ignore[no-untyped-def]
-    global _ESPEAK
+    """One utterance. espeak-ng carries state from one utterance to the next inside a process (its output
+    then depends on what the worker synthesised before), so every job runs in a fresh worker process
+    (maxtasksperchild=1) with a fresh library instance and libc's rand() seeded from the job's name."""
     if spec.engine == "espeak":
-        if _ESPEAK is None:
-            _ESPEAK = EspeakSynth()
-        return _ESPEAK.synth(text, spec)
+        synth = EspeakSynth()
+        ctypes.CDLL(None).srand(zlib.crc32(f"{spec.name}:{text}".encode()))
+        return synth.synth(text, spec)
     if spec.engine == "festival":
         return festival_synth(text, spec)
     raise ValueError(f"voice '{spec.name}': unknown engine '{spec.engine}'")
@@ -114,8 +115,8 @@ def main(cfg: CorpusConfig) -> list[Utterance]:
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(spec, name, text, str(out)) for spec in specs for name, text in sentences.items()]
     results = []
-    with mp.get_context("fork").Pool(max(1, cfg.workers)) as pool:
-        for r in tqdm(pool.imap(_job, jobs, chunksize=4), total=len(jobs), desc="synthesise",
+    with mp.get_context("fork").Pool(max(1, cfg.workers), maxtasksperchild=1) as pool:
+        for r in tqdm(pool.imap(_job, jobs, chunksize=1), total=len(jobs), desc="synthesise",
                       disable=not cfg.progress):
             results.append(r)
     utts = [_utterance(v, s, d, splits, sentences[s]) for v, s, d, _ in results]

@@ -42,26 +42,34 @@ def wer(refs: Iterable[str], hyps: Iterable[str]) -> float:
 
 class Recogniser:
     """pocketsphinx decoder restricted to a word loop over `vocabulary`; words missing from its dictionary
-    are left out of the grammar (listed in `oov`)."""
+    are left out of the grammar (listed in `oov`). The decoder adapts (cepstral mean) from one utterance to
+    the next, so each utterance gets a fresh decoder and results do not depend on order."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
-        from pocketsphinx import Decoder
-
-        self._dec = Decoder(lm=None, loglevel="FATAL")
-        vocab = sorted({w for w in vocabulary})
-        self.oov = [w for w in vocab if not self._dec.lookup_word(w)]
+        vocab = sorted(set(vocabulary))
+        probe = self._decoder(None)
+        self.oov = [w for w in vocab if not probe.lookup_word(w)]
         known = [w for w in vocab if w not in self.oov]
         if not known:
             raise ValueError("recogniser: no vocabulary word is in the pocketsphinx dictionary")
-        grammar = "#JSGF V1.0;\ngrammar loop;\npublic <s> = ( " + " | ".join(known) + " )* ;\n"
-        self._dec.add_jsgf_string("loop", grammar)
-        self._dec.activate_search("loop")
+        self._grammar = "#JSGF V1.0;\ngrammar loop;\npublic <s> = ( " + " | ".join(known) + " )* ;\n"
+
+    @staticmethod
+    def _decoder(grammar: str | None):  # type: ignore[no-untyped-def]
+        from pocketsphinx import Decoder
+
+        dec = Decoder(lm=None, loglevel="FATAL")
+        if grammar is not None:
+            dec.add_jsgf_string("loop", grammar)
+            dec.activate_search("loop")
+        return dec
 
     def transcribe(self, x16k: np.ndarray) -> str:
         """x16k: (n,) float at 16 kHz → recognised words."""
+        dec = self._decoder(self._grammar)
         pcm = (np.clip(x16k, -1.0, 1.0) * 32767.0).astype(np.int16).tobytes()
-        self._dec.start_utt()
-        self._dec.process_raw(pcm, full_utt=True)
-        self._dec.end_utt()
-        hyp = self._dec.hyp()
+        dec.start_utt()
+        dec.process_raw(pcm, full_utt=True)
+        dec.end_utt()
+        hyp = dec.hyp()
         return hyp.hypstr if hyp is not None else ""
