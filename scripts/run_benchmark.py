@@ -69,15 +69,15 @@ def time_python(path: Path, iterations: int, interval: int) -> dict[str, float]:
     return {"median_ms": float(np.median(t)), "p99_ms": float(np.percentile(t, 99)), "max_ms": float(t.max())}
 
 
-def engine_rtf(models: Path, int8: bool) -> dict[str, float]:
+def engine_rtf(models: Path, speaker: Path, int8: bool) -> dict[str, float]:
     rate, seconds = 48000, 20.0
     t = np.arange(int(rate * seconds)) / rate
     x = 0.2 * np.sin(2 * np.pi * 150 * t) * (np.sin(2 * np.pi * 0.5 * t) > -0.5)
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
         sf.write(src, x.astype(np.float32), rate, subtype="FLOAT")
-        cmd = [str(tool("tmrvc-convert")), "--models", str(models), "--speaker", str(models / "demo.tmrvc_speaker"),
-               "--block", "256", str(src), str(dst)]
+        cmd = [str(tool("tmrvc-convert")), "--models", str(models), "--speaker", str(speaker),
+               "--block", "256", "--allow-model-mismatch", str(src), str(dst)]
         if int8:
             cmd.insert(1, "--int8")
         t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def engine_rtf(models: Path, int8: bool) -> dict[str, float]:
     return {"rtf_reported": float(m.group(1)) if m else float("nan"), "rtf_wall": wall / seconds}
 
 
-def run(models: Path, iterations: int) -> dict:
+def run(models: Path, speaker: Path, iterations: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         bench_json = Path(tmp) / "bench.json"
         subprocess.run([str(tool("tmrvc-bench")), "--models", str(models), "--iterations", str(iterations),
@@ -106,7 +106,7 @@ def run(models: Path, iterations: int) -> dict:
             rows[name] = {"cpp": c, "python": py, "python_over_cpp": py["median_ms"] / max(c["median_ms"], 1e-9)}
         result["precisions"][precision] = {"models": rows, "cpp_total_per_hop": cpp[precision]["total_per_hop"]}
         try:
-            result["precisions"][precision]["engine"] = engine_rtf(models, precision == "int8")
+            result["precisions"][precision]["engine"] = engine_rtf(models, speaker, precision == "int8")
         except (subprocess.CalledProcessError, OSError) as exc:
             result["precisions"][precision]["engine"] = {"error": str(exc)}
     return result
@@ -128,10 +128,11 @@ def print_table(result: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", type=Path, required=True)
+    p.add_argument("--speaker", type=Path, help="speaker file for the whole-engine run (default: DIR/demo.tmrvc_speaker)")
     p.add_argument("--iterations", type=int, default=300)
     p.add_argument("--json", type=Path)
     a = p.parse_args(argv)
-    result = run(a.models, a.iterations)
+    result = run(a.models, a.speaker or a.models / "demo.tmrvc_speaker", a.iterations)
     print_table(result)
     if a.json:
         a.json.write_text(json.dumps(result, indent=2))

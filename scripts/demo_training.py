@@ -1,0 +1,150 @@
+"""Demo stages from corpus to enrolled speaker: corpus, preprocess, cache, training chain, export, enrolment."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
+from tmrvc_core.dsp import resample
+
+EVAL_RATE = 48000  # held-out audio is converted at a DAW rate
+TRAIN_CHAIN = ("speaker", "content", "ir", "teacher", "vocoder", "A", "B", "vocoder_ft", "zeroshot")
+QUICK_STEPS = 3
+
+
+def corpus_config(ctx: Context) -> str:
+    return str(ROOT / "configs/data" / ("synthetic_tiny.yaml" if ctx.quick else "synthetic_corpus.yaml"))
+
+
+def stage_corpus(ctx: Context) -> dict:
+    out = ctx.work / "corpus"
+    # Quick mode still needs two held-out voices: one to enrol as the target, one to convert from.
+    extra = ["--n_test_voices", 2, "--n_sentences", 5] if ctx.quick else []
+    sh(uv_run("tmrvc-make-corpus", "--config", corpus_config(ctx), "--out", out, *extra), ctx.work / "logs/corpus.log")
+    info = json.loads((out / "corpus.json").read_text())
+    return {"dir": str(out), "info": info}
+
+
+def stage_preprocess(ctx: Context) -> dict:
+    sh(uv_run("tmrvc-preprocess", "--config", ROOT / "configs/data/preprocess.yaml",
+              "--manifest", ctx.work / "corpus/manifest.jsonl", "--out", ctx.work / "preprocessed"),
+       ctx.work / "logs/preprocess.log")
+    return {"dir": str(ctx.work / "preprocessed")}
+
+
+def stage_cache(ctx: Context) -> dict:
+    sh(uv_run("tmrvc-build-cache", "--config", ROOT / "configs/data/cache.yaml",
+              "--manifest", ctx.work / "preprocessed/manifest.jsonl", "--out", ctx.work / "cache"),
+       ctx.work / "logs/cache.log")
+    return {"dir": str(ctx.work / "cache"), "bytes": sum(f.stat().st_size for f in (ctx.work / "cache").rglob("*") if f.is_file())}
+
+
+def stage_train(ctx: Context) -> dict:
+    runs = ctx.work / "runs"
+    common = ["--cache", ctx.work / "cache", "--out_dir", runs, "--students", runs / "students.pt",
+              "--teacher", runs / "teacher.pt"]
+    timings = {}
+    for step in TRAIN_CHAIN:
+        tool = "tmrvc-train-teacher" if step == "teacher" else "tmrvc-distill"
+        extra = ["--steps", QUICK_STEPS] if ctx.quick else []
+        t0 = time.perf_counter()
+        print(f"[demo]   training stage {step} ...", flush=True)
+        sh(uv_run(tool, "--config", ROOT / f"configs/demo/{step}.yaml", *common, *extra), ctx.work / f"logs/train_{step}.log")
+        timings[step] = time.perf_counter() - t0
+    return {"students": str(runs / "students.pt"), "teacher": str(runs / "teacher.pt"), "stage_seconds": timings,
+            "tensorboard": str(runs)}
+
+
+def stage_export(ctx: Context) -> dict:
+    models = ctx.out / "models"
+    if models.exists():
+        shutil.rmtree(models)
+    log = sh(uv_run("tmrvc-export", "--checkpoint", ctx.work / "runs/students.pt", "--output-dir", models),
+             ctx.work / "logs/export.log")
+    make_int8_folder(models, ctx.out / "models-int8")
+    meta = json.loads((models / "metadata.json").read_text())
+    return {"models": str(models), "models_int8": str(ctx.out / "models-int8"), "log": log.strip().splitlines()[-6:],
+            "verification": meta.get("verification", {})}
+
+
+def make_int8_folder(models: Path, dest: Path) -> None:
+    """A complete model folder whose per-frame models are the INT8 ones (same metadata and model_id)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(models, dest, ignore=shutil.ignore_patterns("int8"))
+    for f in (models / "int8").glob("*.onnx"):
+        shutil.copy2(f, dest / f.name)
+    shutil.copytree(models / "int8", dest / "int8")
+
+
+def splits(ctx: Context) -> dict:
+    return json.loads((ctx.work / "corpus/splits.json").read_text())
+
+
+def corpus_wav(ctx: Context, voice: str, sentence: str) -> Path:
+    return ctx.work / "corpus/wavs" / voice / f"{voice}__{sentence}.wav"
+
+
+def write_at_rate(src: Path, dst: Path, rate: int) -> None:
+    x, sr = sf.read(src, dtype="float64", always_2d=True)
+    y = resample(x.mean(axis=1), int(sr), rate) if sr != rate else x.mean(axis=1)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(dst, y.astype(np.float32), rate, subtype="FLOAT")
+
+
+def stage_eval_set(ctx: Context) -> dict:
+    """Held-out voices × held-out sentences at 48 kHz: sources, the target's ground truth, target references."""
+    s = splits(ctx)
+    voices, sentences = s["voices"]["test"], s["sentences"]["test"]
+    if len(voices) < 2:
+        raise StageError(f"the corpus has {len(voices)} held-out voice(s); the demo needs 2 (target + source)")
+    target, sources = voices[0], voices[1:]
+    everyone = voices + s["voices"]["val"] + s["voices"]["train"]
+    ev = ctx.work / "evalset"
+    texts = {}
+    for line in (ctx.work / "corpus/manifest.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        texts[rec["sentence"]] = rec.get("text", "")
+    pairs = []
+    for src in sources:
+        other = next(v for v in everyone if v not in (target, src))  # the "another voice" baseline
+        for sent in sentences:
+            name = f"{src}__{sent}"
+            write_at_rate(corpus_wav(ctx, src, sent), ev / "source" / f"{name}.wav", EVAL_RATE)
+            write_at_rate(corpus_wav(ctx, target, sent), ev / "ground_truth" / f"{name}.wav", EVAL_RATE)
+            write_at_rate(corpus_wav(ctx, other, sent), ev / "other" / f"{name}.wav", EVAL_RATE)
+            if texts.get(sent):  # reference text for the word error rate
+                (ev / "source" / f"{name}.txt").write_text(texts[sent])
+            pairs.append(name)
+    enrol = [corpus_wav(ctx, target, sent) for sent in s["sentences"]["train"] + s["sentences"]["val"]]
+    enrol = [p for p in enrol if p.exists()][:20]
+    for p in enrol:
+        write_at_rate(p, ev / "target_ref" / p.name, EVAL_RATE)
+    return {"target": target, "sources": sources, "sentences": sentences, "pairs": pairs,
+            "enrol_files": [str(p) for p in enrol], "dir": str(ev)}
+
+
+def stage_enroll(ctx: Context) -> dict:
+    files = ctx.results["eval_set"]["enrol_files"]
+    out = ctx.out / "target.tmrvc_speaker"
+    extra = ["--steps", QUICK_STEPS] if ctx.quick else []
+    sh(uv_run("tmrvc-enroll", "--models", ctx.out / "models", "--out", out, "--name",
+              ctx.results["eval_set"]["target"], *extra, *files), ctx.work / "logs/enroll.log")
+    return {"speaker": str(out), "utterances": len(files)}
+
+
+TRAINING_STAGES = [
+    Stage("corpus", stage_corpus, lambda c: [c.work / "corpus/manifest.jsonl"]),
+    Stage("preprocess", stage_preprocess, lambda c: [c.work / "preprocessed/manifest.jsonl"]),
+    Stage("cache", stage_cache, lambda c: [c.work / "cache"]),
+    Stage("train", stage_train, lambda c: [c.work / "runs/students.pt"]),
+    Stage("export", stage_export, lambda c: [c.out / "models/metadata.json", c.out / "models-int8/metadata.json"]),
+    Stage("eval_set", stage_eval_set, lambda c: [c.work / "evalset/source"]),
+    Stage("enroll", stage_enroll, lambda c: [c.out / "target.tmrvc_speaker"]),
+]
