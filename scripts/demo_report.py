@@ -16,7 +16,7 @@ HEADLINE = [("speaker_similarity_converted_to_target", "speaker similarity → t
             ("vuv_error", "V/UV error", "lower"),
             ("loudness_rms_ratio_mean", "output/input RMS ratio", "1.0"),
             ("artefact_index_converted_db", "HF tonal artefact index (dB)", "lower"),
-            ("wer", "word error rate", "lower")]
+            ("wer_converted", "word error rate (pocketsphinx)", "lower")]
 COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin")
 
 
