@@ -1,0 +1,1 @@
+"""Student stages: encoders (speaker, content + RVQ, acoustic estimator), converter phases A/B, zeroshot."""

@@ -1,0 +1,1 @@
+"""Trainer plumbing: runtime (device, DDP, seeding, autocast), TrainState checkpoints, cache batches, loop."""
