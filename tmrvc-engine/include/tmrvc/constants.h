@@ -67,6 +67,7 @@ inline constexpr std::array<double, 8> kVoiceSourceLow = {0.0, 0.0, -1.0, -1.0, 
 inline constexpr std::array<double, 8> kVoiceSourceHigh = {1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 1.0, 1.0};
 inline constexpr std::array<double, 2> kPitchShiftRangeSemitones = {-24.0, 24.0};
 inline constexpr std::array<double, 2> kOutputGainRangeDb = {-60.0, 12.0};
+inline constexpr double kFeatureFloor = 1e-05;
 inline constexpr int kContentEncoderStateFrames = 60;
 inline constexpr int kConverterStateFrames = 30;
 inline constexpr int kVocoderStateFrames = 14;
@@ -79,6 +80,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "25ca5edec65399dfae399792b38d153da1d4587323c1817748b1500b3aa23ab4";
+inline constexpr const char* kConstantsHash = "2edbde1f75812d4f3dca77a7110088c6c7220d708ac1ef87e9ef0fe9b90f30bf";
 
 }  // namespace tmrvc::constants

@@ -23,10 +23,11 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from tmrvc_core import constants as K
+from tmrvc_core.constants import FEATURE_FLOOR  # features = log(max(mag, FEATURE_FLOOR)), as the vocoder's floor
 from tmrvc_train.trainers.runtime import step_seed
 
-FEATURE_FLOOR = 1e-5  # features = log(max(mag, FEATURE_FLOOR)); the vocoder's log-magnitude floor matches
-DRY_ROOM = (0.05, 30.0, 0.0)  # RT60 (s), DRR (dB), tilt (dB/oct) of an unreverberant recording
+# RT60 (s), DRR (dB), tilt (dB/oct) of an unreverberant recording: shortest RT60, highest DRR, flat tilt.
+DRY_ROOM = (K.RT60_RANGE_S[0], K.DRR_RANGE_DB[1], 0.0)
 
 
 def dry_room_labels() -> np.ndarray:
