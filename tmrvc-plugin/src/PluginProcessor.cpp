@@ -87,7 +87,9 @@ void TmrvcAudioProcessor::prepareToPlay(double sampleRate, int samplesPerBlock) 
 void TmrvcAudioProcessor::releaseResources() {}
 
 void TmrvcAudioProcessor::reset() {
-    engine_.reset();
+    // Hosts may call reset() on the audio thread while processing; StreamingEngine::reset() restarts the inference
+    // thread (not real-time safe), so the engine is only reset in prepareToPlay. Its ~20 ms of buffered audio simply
+    // plays out.
     pacer_.reset();
 }
 

@@ -59,6 +59,8 @@ public:
     std::string prepare(double hostSampleRate, int maxBlockSize);
     // Mono in, mono out; in and out may alias. Blocks larger than maxBlockSize are split.
     void process(const float* in, float* out, int n) noexcept;
+    // Clears all audio state and restarts the inference thread: call it where prepare() may be called (not on the
+    // audio thread while process() runs).
     void reset() noexcept;
     // Offline rendering (a DAW bounce, the CLI, tests): process() waits for inference, so output is complete
     // and deterministic; it equals real-time output whenever real time had no underrun.
