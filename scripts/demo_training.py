@@ -24,9 +24,9 @@ def corpus_config(ctx: Context) -> str:
 
 def stage_corpus(ctx: Context) -> dict:
     out = ctx.work / "corpus"
-    # Quick mode still needs two held-out voices: one to enrol as the target, one to convert from.
+    # Quick mode still needs two held-out voices (a target to enrol, a source) and two training voices.
     # The full demo uses 40 of the 48 built-in sentences to stay inside its time budget on 2 cores.
-    extra = ["--n_test_voices", 2, "--n_sentences", 5] if ctx.quick else ["--n_sentences", 40]
+    extra = ["--n_test_voices", 2, "--n_val_voices", 0, "--n_sentences", 5] if ctx.quick else ["--n_sentences", 40]
     sh(uv_run("tmrvc-make-corpus", "--config", corpus_config(ctx), "--out", out, *extra), ctx.work / "logs/corpus.log")
     info = json.loads((out / "corpus.json").read_text())
     return {"dir": str(out), "info": info}
