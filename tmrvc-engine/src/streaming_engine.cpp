@@ -308,7 +308,10 @@ void StreamingEngine::reset() noexcept {
     d.inFifo.pop(nullptr, d.inFifo.size());
     d.outFifo.pop(nullptr, d.outFifo.size());
     d.worker.reset();
-    d.worker.collectRetired();
+    {
+        std::lock_guard<std::mutex> lock(d.controlMutex);  // the loader thread consumes the retire FIFO too
+        d.worker.collectRetired();
+    }
     std::fill(d.inBuf.begin(), d.inBuf.end(), 0.0f);
     for (int left = d.timing.prefill + d.maxBlock; left > 0;) left -= d.outFifo.push(d.inBuf.data(), std::min(left, d.maxBlock));
     d.dryFifo.clear();
