@@ -106,7 +106,7 @@ def stage_eval_set(ctx: Context) -> dict:
     if len(voices) < 2:
         raise StageError(f"the corpus has {len(voices)} held-out voice(s); the demo needs 2 (target + source)")
     target, sources = voices[0], voices[1:]
-    everyone = voices + s["voices"]["val"] + s["voices"]["train"]
+    outsiders = s["voices"]["val"] + s["voices"]["train"]  # the "another voice" baseline: neither target nor a source
     ev = ctx.work / "evalset"
     texts = {}
     for line in (ctx.work / "corpus/manifest.jsonl").read_text().splitlines():
@@ -114,7 +114,7 @@ def stage_eval_set(ctx: Context) -> dict:
         texts[rec["sentence"]] = rec.get("text", "")
     pairs = []
     for src in sources:
-        other = next(v for v in everyone if v not in (target, src))  # the "another voice" baseline
+        other = outsiders[0]
         for sent in sentences:
             name = f"{src}__{sent}"
             write_at_rate(corpus_wav(ctx, src, sent), ev / "source" / f"{name}.wav", EVAL_RATE)
