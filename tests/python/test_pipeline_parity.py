@@ -3,6 +3,8 @@ and onnxruntime, on 5 s of audio, at several host rates and block sizes (contrac
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -29,10 +31,11 @@ def snr_db(reference: np.ndarray, test: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / max(err, 1e-30)))
 
 
-def engine_convert(models, rate: int, block: int, x: np.ndarray) -> tuple[np.ndarray, int]:
+def engine_convert(models, rate: int, block: int, x: np.ndarray, q: float = 0.0) -> tuple[np.ndarray, int]:
     engine = tmrvc_engine.StreamingEngine()
     engine.load_models(str(models))
     engine.load_speaker(str(models / "demo.tmrvc_speaker"))
+    engine.set_quality(q)
     engine.prepare(rate, block)
     engine.set_non_realtime(True)
     y = engine.process(x, block)
@@ -57,14 +60,39 @@ def test_engine_matches_python_reference(tiny_models, rate: int, block: int) -> 
     assert snr >= 60.0
 
 
-def test_identity_mode_matches_python_reference() -> None:
+@pytest.mark.parametrize("q,hq", [(0.5, False), (1.0, False), (1.0, True)])
+def test_lookahead_matches_python_reference(tiny_models, tmp_path, q: float, hq: bool) -> None:
+    """q > 0: lookahead round(6 q) hops, a longer F0 window, and the HQ converter when the folder has one."""
+    folder = tiny_models
+    if not hq:  # the same models without converter_hq.onnx: the live converter with a delayed, centred F0
+        folder = tmp_path / "live"
+        shutil.copytree(tiny_models, folder)
+        (folder / "converter_hq.onnx").unlink()
+    elif not (folder / "converter_hq.onnx").is_file():
+        pytest.fail("the tiny model folder has no converter_hq.onnx (tmrvc-export --random-init writes one)")
+    rate, block = 48000, 256
+    x = voiced_test_signal(rate, 3.0)
+    y, latency = engine_convert(folder, rate, block, x, q)
+    hops = round(6 * q)
+    assert latency == latency_samples(rate) + block + hops * rate // 100
+    ref = reference_convert(x, rate, folder, folder / "demo.tmrvc_speaker", ReferenceSettings(quality=q))
+    aligned = y[block:]
+    snr = snr_db(ref[: aligned.size], aligned)
+    print(f"pipeline parity q={q} hq={hq}: SNR {snr:.1f} dB")
+    assert np.sqrt(np.mean(ref ** 2)) > 1e-3 and np.all(np.isfinite(y))
+    assert snr >= 60.0
+
+
+@pytest.mark.parametrize("q", [0.0, 1.0])
+def test_identity_mode_matches_python_reference(q: float) -> None:
     rate, block = 48000, 256
     x = voiced_test_signal(rate, 2.0)
     engine = tmrvc_engine.StreamingEngine()
     engine.set_identity_mode(True)
+    engine.set_quality(q)
     engine.prepare(rate, block)
     engine.set_non_realtime(True)
     y = engine.process(x, block)
-    ref = reference_convert(x, rate, settings=ReferenceSettings(identity=True))
+    ref = reference_convert(x, rate, settings=ReferenceSettings(identity=True, quality=q))
     aligned = y[block:]
     assert snr_db(ref[: aligned.size], aligned) >= 60.0

@@ -178,6 +178,8 @@ py::dict statsDict(const StreamingEngine& e) {
     d["nan_frames"] = s.nanFrames;
     d["dropped_input"] = s.droppedInput;
     d["effective_quality"] = s.effectiveQuality;
+    d["lookahead_hops"] = s.lookaheadHops;
+    d["hq_converter"] = s.hqConverter;
     d["overload_bypass"] = s.overloadBypass;
     d["ir_interval"] = s.irInterval;
     return d;

@@ -46,6 +46,14 @@ std::string ModelSet::bindIndices(int irInterval) {
     idx.vcFeatures = lookup(vc, "features", true, missing);
     idx.vcMag = lookup(vc, "stft_mag", false, missing);
     idx.vcPhase = lookup(vc, "stft_phase", false, missing);
+    idx.hqContent = idx.hqSpeaker = idx.hqParams = idx.hqFeatures = -1;
+    if (converterHq().loaded()) {
+        OrtModel& hq = converterHq();
+        idx.hqContent = lookup(hq, "content", true, missing);
+        idx.hqSpeaker = lookup(hq, "spk_embed", true, missing);
+        idx.hqParams = lookup(hq, "acoustic_params", true, missing);
+        idx.hqFeatures = lookup(hq, "pred_features", false, missing);
+    }
     if (!missing.empty()) return "missing tensors: " + missing;
     if (ir.dynamicLength() != irInterval) return ir.setDynamicLength(irInterval);
     return "";
@@ -54,14 +62,16 @@ std::string ModelSet::bindIndices(int irInterval) {
 void ModelSet::resetStates() noexcept {
     bundle->resetStates();
     if (speakerConverter.loaded()) speakerConverter.resetState();
+    if (speakerConverterHq.loaded()) speakerConverterHq.resetState();
 }
 
 HopProcessor::HopProcessor()
-    : pitch_(c::kF0WindowLength),
-      historyLength_(std::max(c::kWindowLength, c::kF0WindowLength) + c::kHopLength),
-      history_(static_cast<std::size_t>(historyLength_), 0.0f),
+    : pitch_(c::kF0WindowLength, c::kF0WindowMaxLength),
+      history_(static_cast<std::size_t>(kHistoryLength), 0.0f),
       melHistory_(static_cast<std::size_t>(c::kNMels * c::kIrUpdateInterval), 0.0f),
       melChunk_(static_cast<std::size_t>(c::kNMels * c::kIrUpdateInterval), 0.0f) {
+    static_assert(kHistoryLength >= c::kWindowLength + c::kHopLength, "history must hold a window and a hop");
+    static_assert(kHistoryLength >= (2 + c::kMaxLookaheadHops) * c::kHopLength, "history must hold the bypass delay");
     reset();
 }
 
@@ -69,30 +79,42 @@ void HopProcessor::reset() noexcept {
     std::fill(history_.begin(), history_.end(), 0.0f);
     stft_.reset();
     // Frames before the stream start are silence: their log-mel is what analysing zeros gives.
-    stft_.analyze(history_.data() + (historyLength_ - c::kWindowLength), nullptr, nullptr, logMel_.data());
+    stft_.analyze(history_.data() + (kHistoryLength - c::kWindowLength), nullptr, nullptr, logMel_.data());
     for (int m = 0; m < c::kNMels; ++m)
         std::fill_n(melHistory_.begin() + m * c::kIrUpdateInterval, c::kIrUpdateInterval, logMel_[at(m)]);
-    restartSynthesis();
+    for (int k = 0; k < kRing; ++k) {
+        melRing_[at(k)] = logMel_;
+        magRing_[at(k)].fill(0.0f);
+        phaseRing_[at(k)].fill(0.0f);
+    }
+    restartSynthesis(profile_);
     hop_ = 0;
     lastF0_ = 0.0f;
     inputLogF0Mean_ = 0.0;
     inputPitchKnown_ = false;
 }
 
-void HopProcessor::restartSynthesis() noexcept {
+void HopProcessor::restartSynthesis(const HopProfile& profile) noexcept {
+    profile_ = profile;
+    profile_.lookahead = std::clamp(profile_.lookahead, 0, c::kMaxLookaheadHops);
     stft_.reset();
     estimated_.fill(0.0f);
     acoustic_.fill(0.0f);
     prevMag_.fill(0.0f);
     prevPhase_.fill(0.0f);
+    for (auto& frame : contentRing_) frame.fill(0.0f);
     estimatorDue_ = true;
 }
 
 void HopProcessor::pushInput(const float* in) noexcept {
     const int hop = c::kHopLength;
-    std::memmove(history_.data(), history_.data() + hop, sizeof(float) * at(historyLength_ - hop));
-    std::memcpy(history_.data() + (historyLength_ - hop), in, sizeof(float) * at(hop));
-    stft_.analyze(history_.data() + (historyLength_ - c::kWindowLength), mag_.data(), phase_.data(), logMel_.data());
+    std::memmove(history_.data(), history_.data() + hop, sizeof(float) * at(kHistoryLength - hop));
+    std::memcpy(history_.data() + (kHistoryLength - hop), in, sizeof(float) * at(hop));
+    stft_.analyze(history_.data() + (kHistoryLength - c::kWindowLength), mag_.data(), phase_.data(), logMel_.data());
+    const int k = slot(hop_);
+    magRing_[at(k)] = mag_;
+    phaseRing_[at(k)] = phase_;
+    melRing_[at(k)] = logMel_;
     const int n = c::kIrUpdateInterval;
     for (int m = 0; m < c::kNMels; ++m) {
         float* row = melHistory_.data() + m * n;
@@ -106,18 +128,33 @@ void HopProcessor::analyzeOnly(const float* in) noexcept {
     ++hop_;
 }
 
+float HopProcessor::estimateF0(long long frame, int window) noexcept {
+    // The window is centred on the frame's analysis window where the samples exist, else it ends at the newest
+    // sample (docs/dsp-and-streaming.md, "Lookahead").
+    pitch_.setWindowLength(window);
+    const int w = pitch_.windowLength();
+    const long long lagHops = hop_ - frame;
+    const int endBack = std::max(0, c::kWindowLength / 2 + static_cast<int>(lagHops) * c::kHopLength - w / 2);
+    return pitch_.estimate(history_.data() + (kHistoryLength - endBack - w));
+}
+
 bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* models,
                            const HopControls& controls) noexcept {
     pushInput(in);
+    const long long synthFrame = hop_ - profile_.lookahead;  // the frame this hop synthesises
     bool ok = true;
     if (mode == HopMode::Identity) {
-        stft_.synthesize(mag_.data(), phase_.data(), out);
+        stft_.synthesize(magRing_[at(slot(synthFrame))].data(), phaseRing_[at(slot(synthFrame))].data(), out);
     } else if (mode == HopMode::Convert && models != nullptr) {
-        lastF0_ = pitch_.estimate(history_.data() + (historyLength_ - c::kF0WindowLength));
+        // Live: the content encoder runs on the delayed frame (its F0 sees the lookahead); HQ: on the newest frame,
+        // and the semi-causal converter sees the content frames ahead of the synthesised one.
+        const bool hq = profile_.hq && models->hasConverterHq();
+        const long long encoded = hq ? hop_ : synthFrame;
+        lastF0_ = estimateF0(encoded, controls.f0Window);
         trackInputPitch();
         float semitones = controls.pitchSemitones;
         if (controls.autoPitchMatch) semitones += autoPitchSemitones(*models);
-        ok = runModels(*models, f0ToModelInput(lastF0_, semitones), controls);
+        ok = runModels(*models, f0ToModelInput(lastF0_, semitones), controls, encoded);
         if (!ok) {
             models->resetStates();
             mag_ = prevMag_;
@@ -127,8 +164,9 @@ bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* 
         prevPhase_ = phase_;
         stft_.synthesize(mag_.data(), phase_.data(), out);
     } else {
-        // Bypass: the input delayed by exactly what the synthesis path adds (one hop), see the OLA rule.
-        std::memcpy(out, history_.data() + (historyLength_ - 2 * c::kHopLength), sizeof(float) * at(c::kHopLength));
+        // Bypass: the input delayed by exactly what the synthesis path adds (one hop + the lookahead).
+        const int back = (2 + profile_.lookahead) * c::kHopLength;
+        std::memcpy(out, history_.data() + (kHistoryLength - back), sizeof(float) * at(c::kHopLength));
     }
     ++hop_;
     return ok;
@@ -169,14 +207,13 @@ void HopProcessor::applyAcousticControls(const ModelSet& models, const HopContro
     }
 }
 
-bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& controls) noexcept {
+bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& controls, long long frame) noexcept {
     const auto& ix = m.idx;
     OrtModel& ce = m.bundle->contentEncoder();
     OrtModel& ir = m.bundle->irEstimator();
-    OrtModel& cv = m.converter();
     OrtModel& vc = m.bundle->vocoder();
 
-    std::memcpy(ce.input(at(ix.ceMel)), logMel_.data(), sizeof(float) * logMel_.size());
+    std::memcpy(ce.input(at(ix.ceMel)), melRing_[at(slot(frame))].data(), sizeof(float) * c::kNMels);
     ce.input(at(ix.ceF0))[0] = f0Input;
     if (!ce.run()) return false;
 
@@ -193,19 +230,46 @@ bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& cont
         std::memcpy(estimated_.data(), params, sizeof(float) * estimated_.size());
     }
     applyAcousticControls(m, controls);
+    if (!runConverter(m, ce.output(at(ix.ceContent)))) return false;
 
-    std::memcpy(cv.input(at(ix.cvContent)), ce.output(at(ix.ceContent)), sizeof(float) * cv.inputSize(at(ix.cvContent)));
-    std::memcpy(cv.input(at(ix.cvSpeaker)), m.speaker.embedding.data(), sizeof(float) * m.speaker.embedding.size());
-    std::memcpy(cv.input(at(ix.cvParams)), acoustic_.data(), sizeof(float) * acoustic_.size());
-    if (!cv.run()) return false;
-
-    std::memcpy(vc.input(at(ix.vcFeatures)), cv.output(at(ix.cvFeatures)), sizeof(float) * c::kNFreqBins);
     if (!vc.run()) return false;
     const float* mag = vc.output(at(ix.vcMag));
     const float* phase = vc.output(at(ix.vcPhase));
     if (!allFinite(mag, mag_.size()) || !allFinite(phase, phase_.size())) return false;
     std::memcpy(mag_.data(), mag, sizeof(float) * mag_.size());
     std::memcpy(phase_.data(), phase, sizeof(float) * phase_.size());
+    return true;
+}
+
+bool HopProcessor::runConverter(ModelSet& m, const float* content) noexcept {
+    const auto& ix = m.idx;
+    OrtModel& vc = m.bundle->vocoder();
+    const float* features = nullptr;
+    if (profile_.hq && m.hasConverterHq()) {
+        // Window slot r holds frame u + min(r, lookahead) (edge replication beyond the lookahead), channel-major.
+        auto& newest = contentRing_[at(slot(hop_))];
+        std::memcpy(newest.data(), content, sizeof(float) * newest.size());
+        OrtModel& hq = m.converterHq();
+        constexpr int kWindow = 1 + c::kMaxLookaheadHops;
+        float* window = hq.input(at(ix.hqContent));
+        const long long first = hop_ - profile_.lookahead;
+        for (int r = 0; r < kWindow; ++r) {
+            const auto& frame = contentRing_[at(slot(first + std::min(r, profile_.lookahead)))];
+            for (int ch = 0; ch < c::kDContent; ++ch) window[ch * kWindow + r] = frame[at(ch)];
+        }
+        std::memcpy(hq.input(at(ix.hqSpeaker)), m.speaker.embedding.data(), sizeof(float) * m.speaker.embedding.size());
+        std::memcpy(hq.input(at(ix.hqParams)), acoustic_.data(), sizeof(float) * acoustic_.size());
+        if (!hq.run()) return false;
+        features = hq.output(at(ix.hqFeatures));
+    } else {
+        OrtModel& cv = m.converter();
+        std::memcpy(cv.input(at(ix.cvContent)), content, sizeof(float) * cv.inputSize(at(ix.cvContent)));
+        std::memcpy(cv.input(at(ix.cvSpeaker)), m.speaker.embedding.data(), sizeof(float) * m.speaker.embedding.size());
+        std::memcpy(cv.input(at(ix.cvParams)), acoustic_.data(), sizeof(float) * acoustic_.size());
+        if (!cv.run()) return false;
+        features = cv.output(at(ix.cvFeatures));
+    }
+    std::memcpy(vc.input(at(ix.vcFeatures)), features, sizeof(float) * c::kNFreqBins);
     return true;
 }
 

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "tmrvc/stream_timing.h"
+
 namespace tmrvc {
 namespace c = constants;
 
@@ -37,7 +39,9 @@ std::string InferenceWorker::prepare(int hostRate, int maxBlock, int dryDelay, S
     out24_.assign(static_cast<std::size_t>(maxProduced), 0.0f);
     hostOut_.assign(static_cast<std::size_t>(up_.maxOutput(maxProduced)), 0.0f);
     dryDelay_ = dryDelay;
-    dryHistory_.assign(static_cast<std::size_t>(dryDelay + 4 * maxBlock + 4 * (hostOut_.size() + 1)), 0.0f);
+    hostRate_ = hostRate;
+    const int maxDelay = dryDelay + lookaheadHostSamples(c::kMaxLookaheadHops, hostRate);
+    dryHistory_.assign(static_cast<std::size_t>(maxDelay + 4 * maxBlock + 4 * (hostOut_.size() + 1)), 0.0f);
     reset();
     return "";
 }
@@ -119,7 +123,19 @@ HopControls InferenceWorker::controls() noexcept {
     h.pauseEstimator = policy_.pauseEstimator();
     const float q = std::min(std::clamp(params.quality.load(), 0.0f, 1.0f), policy_.qCap());
     stats.effectiveQuality.store(q);
+    h.f0Window = c::kF0WindowLength +
+                 static_cast<int>(std::lround((c::kF0WindowMaxLength - c::kF0WindowLength) * static_cast<double>(q)));
     return h;
+}
+
+HopProfile InferenceWorker::profileFor(HopMode mode, const ModelSet* set, float effectiveQ) const noexcept {
+    // The lookahead follows the user's q only, so the host's delay compensation stays valid when the overload
+    // policy lowers the effective q; that one only decides whether the (costlier) HQ converter runs.
+    HopProfile p;
+    p.lookahead = lookaheadHops(params.quality.load());
+    p.hq = mode == HopMode::Convert && set != nullptr && set->hasConverterHq() && p.lookahead > 0 &&
+           lookaheadHops(effectiveQ) > 0;
+    return p;
 }
 
 int InferenceWorker::irIntervalFor(float q) const noexcept {
@@ -135,13 +151,16 @@ void InferenceWorker::processHop(const float* in, float* out) noexcept {
     if (params.identity.load()) mode = HopMode::Identity;
     else if (!params.bypass.load() && !policy_.bypass() && set != nullptr && set->hasSpeaker) mode = HopMode::Convert;
     if (mode != HopMode::Convert) set = nullptr;
+    const HopControls ctl = controls();
+    const HopProfile profile = profileFor(mode, set, stats.effectiveQuality.load());
     Lane* cur = &lanes_[current_];
-    if (mode != cur->mode || set != cur->set) {
-        switchProfile(mode, set, !fresh_);  // the first hop of a stream starts in its profile, no fade
+    if (mode != cur->mode || set != cur->set || profile != cur->hop.profile()) {
+        switchProfile(mode, set, profile, !fresh_);  // the first hop of a stream starts in its profile, no fade
         cur = &lanes_[current_];
     }
     fresh_ = false;
-    const HopControls ctl = controls();
+    stats.lookahead.store(cur->hop.profile().lookahead);
+    stats.hqConverter.store(cur->hop.profile().hq);
     const int interval = irIntervalFor(stats.effectiveQuality.load());
     if (cur->set != nullptr && interval != currentIrInterval_) {
         // Re-binding reallocates the estimator's tensors: fine here, never on the audio thread.
@@ -182,13 +201,14 @@ void InferenceWorker::processHop(const float* in, float* out) noexcept {
 
 void InferenceWorker::writeExactDry(float* out, int n) noexcept {
     const auto cap = static_cast<std::int64_t>(dryHistory_.size());
+    const int delay = dryDelay_ + lookaheadHostSamples(lanes_[current_].hop.profile().lookahead, hostRate_);
     for (int i = 0; i < n; ++i) {
-        const std::int64_t k = hostProduced_ + i - dryDelay_;
+        const std::int64_t k = hostProduced_ + i - delay;
         out[i] = k >= 0 ? dryHistory_[static_cast<std::size_t>(k % cap)] : 0.0f;
     }
 }
 
-void InferenceWorker::switchProfile(HopMode mode, ModelSet* set, bool fade) noexcept {
+void InferenceWorker::switchProfile(HopMode mode, ModelSet* set, const HopProfile& profile, bool fade) noexcept {
     Lane& leaving = lanes_[current_];
     Lane& next = lanes_[1 - current_];
     if (fader_.active() && next.set != nullptr && next.set != set) {
@@ -199,7 +219,7 @@ void InferenceWorker::switchProfile(HopMode mode, ModelSet* set, bool fade) noex
     }
     next.mode = mode;
     next.set = set;
-    next.hop.restartSynthesis();
+    next.hop.restartSynthesis(profile);
     if (set != nullptr) {
         set->resetStates();
         currentIrInterval_ = static_cast<int>(set->bundle->irEstimator().dynamicLength());

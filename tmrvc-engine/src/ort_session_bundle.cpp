@@ -37,7 +37,7 @@ float probeDifference(OrtModel& a, OrtModel& b) {
 
 }  // namespace
 
-std::string OrtSessionBundle::checkFilmOverride() {
+std::string OrtSessionBundle::checkFilmOverride(OrtModel& model) {
     // ONNX Runtime silently ignores an override whose name is absent or whose initializer was folded into
     // another node at export; prove that each LoRA'd FiLM weight reaches the graph by shifting it alone.
     std::string problems;
@@ -48,15 +48,15 @@ std::string OrtSessionBundle::checkFilmOverride() {
         for (float& v : o.values) v += 0.5f;
         mo.initializers.push_back(std::move(o));
         OrtModel probe;
-        std::string err = probe.load(converter_.path(), converter_.spec(), std::move(mo));
-        const float diff = err.empty() ? probeDifference(probe, converter_) : 0.0f;
-        if (err.empty() && diff < 0.0f) err = converter_.path() + ": probe run failed: " + probe.lastError() + converter_.lastError();
+        std::string err = probe.load(model.path(), model.spec(), std::move(mo));
+        const float diff = err.empty() ? probeDifference(probe, model) : 0.0f;
+        if (err.empty() && diff < 0.0f) err = model.path() + ": probe run failed: " + probe.lastError() + model.lastError();
         if (err.empty() && diff == 0.0f)
-            err = converter_.path() + ": overriding the FiLM initializer '" + w.name +
+            err = model.path() + ": overriding the FiLM initializer '" + w.name +
                   "' changes nothing: it was renamed or folded at export, so a speaker's LoRA cannot be applied";
         appendLines(problems, err);
     }
-    converter_.resetState();
+    model.resetState();
     return problems;
 }
 
@@ -94,7 +94,8 @@ std::string OrtSessionBundle::load(const std::string& dir, const BundleOptions& 
         appendLines(problems, it.model->load(path, contractSpec(it.role, loraSize), mo));
     }
     if (problems.empty()) appendLines(problems, readFilmWeights(info_, film_));
-    if (problems.empty()) appendLines(problems, checkFilmOverride());
+    if (problems.empty()) appendLines(problems, checkFilmOverride(converter_));
+    if (problems.empty() && converterHq_.loaded()) appendLines(problems, checkFilmOverride(converterHq_));
     if (!problems.empty()) {
         for (const Item& it : items) it.model->unload();
         film_.clear();
@@ -113,15 +114,17 @@ SpeakerExpectation OrtSessionBundle::speakerExpectation(bool allowModelIdMismatc
     return e;
 }
 
-std::string OrtSessionBundle::buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out) const {
+std::string OrtSessionBundle::buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out,
+                                                    ModelRole role) const {
     if (!loaded_) return "no models loaded";
+    if (role != ModelRole::Converter && role != ModelRole::ConverterHq) return "not a converter role";
     OrtModelOptions mo;
     mo.intraOpThreads = options_.intraOpThreads;
     mo.useIoBinding = options_.useIoBinding;
     std::string err = mergeLora(info_.lora, film_, loraDelta.data(), loraDelta.size(), mo.initializers);
     if (!err.empty()) return err;
-    return out.load(info_.modelPath(ModelRole::Converter, options_.int8),
-                    contractSpec(ModelRole::Converter, static_cast<std::int64_t>(info_.lora.size())), std::move(mo));
+    return out.load(info_.modelPath(role, options_.int8),
+                    contractSpec(role, static_cast<std::int64_t>(info_.lora.size())), std::move(mo));
 }
 
 void OrtSessionBundle::resetStates() noexcept {

@@ -1,5 +1,6 @@
 #include "tmrvc/pitch_tracker.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -14,13 +15,18 @@ int PitchTracker::tauMax() noexcept {
     return static_cast<int>(std::floor(constants::kSampleRate / constants::kF0Min));
 }
 
-PitchTracker::PitchTracker(int windowLength) : windowLength_(windowLength) {
+PitchTracker::PitchTracker(int windowLength, int capacity)
+    : windowLength_(windowLength), capacity_(std::max(windowLength, capacity)) {
     if (windowLength < minWindowLength()) {
         throw std::invalid_argument("PitchTracker: window length must be >= " + std::to_string(minWindowLength()) +
                                     " samples (tau_max + 1), got " + std::to_string(windowLength));
     }
-    frame_.assign(static_cast<std::size_t>(windowLength), 0.0);
+    frame_.assign(static_cast<std::size_t>(capacity_), 0.0);
     difference_.assign(static_cast<std::size_t>(tauMax()) + 1, 0.0);
+}
+
+void PitchTracker::setWindowLength(int windowLength) noexcept TMRVC_REALTIME {
+    windowLength_ = std::clamp(windowLength, minWindowLength(), capacity_);
 }
 
 float PitchTracker::estimate(const float* frame) noexcept TMRVC_REALTIME {

@@ -1,6 +1,7 @@
 #include "tmrvc/stream_timing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "tmrvc/constants.h"
@@ -57,6 +58,16 @@ std::string computeStreamTiming(int hostRate, StreamTiming& out) {
     timing.latency = timing.prefill + timing.hopHost + timing.downDelay + timing.upDelay;
     out = timing;
     return "";
+}
+
+int lookaheadHops(float q) noexcept {
+    const double clamped = std::clamp(static_cast<double>(q), 0.0, 1.0);
+    return static_cast<int>(std::floor(constants::kMaxLookaheadHops * clamped + 0.5));
+}
+
+int lookaheadHostSamples(int hops, int hostRate) noexcept {
+    const std::int64_t num = 2LL * hops * constants::kHopLength * hostRate + constants::kSampleRate;
+    return static_cast<int>(num / (2LL * constants::kSampleRate));
 }
 
 }  // namespace tmrvc

@@ -69,7 +69,8 @@ struct StreamingEngine::Impl {
 
     // --- audio thread (sized in prepare) ---
     StreamTiming timing{};
-    int latency = 0;
+    int latency = 0;         // at lookahead 0, with the one block of inference buffering
+    int dryLookahead = 0;    // host samples of lookahead the dry FIFO holds now (audio thread)
     int hostRate = 0;
     int maxBlock = 0;
     bool prepared = false;
@@ -124,9 +125,13 @@ struct StreamingEngine::Impl {
         set->bundle = std::make_shared<OrtSessionBundle>();
         BundleOptions options;
         options.int8 = useInt8;
+        options.loadConverterHq = true;  // used when q asks for lookahead
         std::string err = set->bundle->load(dir, options);
         if (err.empty() && profile != nullptr) {
             err = set->bundle->buildSpeakerConverter(profile->loraDelta, set->speakerConverter);
+            if (err.empty() && set->bundle->converterHq().loaded())
+                err = set->bundle->buildSpeakerConverter(profile->loraDelta, set->speakerConverterHq,
+                                                         ModelRole::ConverterHq);
             set->speaker = *profile;
             set->hasSpeaker = err.empty();
         }
@@ -221,7 +226,21 @@ struct StreamingEngine::Impl {
         }
     }
 
+    int lookaheadSamples() const noexcept {
+        return lookaheadHostSamples(lookaheadHops(worker.params.quality.load()), hostRate);
+    }
+
+    // Audio thread: q moved the lookahead, so the dry path follows the new latency (a jump, like the wet path's
+    // cross-faded one).
+    void followLookahead() noexcept {
+        const int target = lookaheadSamples();
+        if (target > dryLookahead) dryFifo.pushZeros(target - dryLookahead);
+        else if (target < dryLookahead) dryFifo.discard(dryLookahead - target);
+        dryLookahead = target;
+    }
+
     void processChunk(const float* in, float* out, int n) noexcept {
+        followLookahead();
         for (int i = 0; i < n; ++i) inBuf[static_cast<std::size_t>(i)] = sanitize(in[i]);
         const int accepted = inFifo.push(inBuf.data(), n);
         if (accepted < n) droppedInput.fetch_add(static_cast<std::uint64_t>(n - accepted));
@@ -295,7 +314,7 @@ std::string StreamingEngine::prepare(double hostSampleRate, int maxBlockSize) {
     d.inBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
     d.wetBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
     d.dryBuf.assign(static_cast<std::size_t>(maxBlockSize), 0.0f);
-    d.dryFifo.prepare(d.latency + maxBlockSize);
+    d.dryFifo.prepare(d.latency + lookaheadHostSamples(c::kMaxLookaheadHops, d.hostRate) + maxBlockSize);
     d.prepared = true;
     reset();
     return "";
@@ -315,7 +334,8 @@ void StreamingEngine::reset() noexcept {
     std::fill(d.inBuf.begin(), d.inBuf.end(), 0.0f);
     for (int left = d.timing.prefill + d.maxBlock; left > 0;) left -= d.outFifo.push(d.inBuf.data(), std::min(left, d.maxBlock));
     d.dryFifo.clear();
-    d.dryFifo.pushZeros(d.latency);
+    d.dryLookahead = d.lookaheadSamples();
+    d.dryFifo.pushZeros(d.latency + d.dryLookahead);
     d.debt = 0;
     d.pushed = 0;
     d.worker.start();
@@ -338,7 +358,9 @@ void StreamingEngine::setNonRealtime(bool offline) noexcept {
     impl_->worker.params.offline.store(offline);
 }
 
-int StreamingEngine::latencySamples() const noexcept { return impl_->prepared ? impl_->latency : 0; }
+int StreamingEngine::latencySamples() const noexcept {
+    return impl_->prepared ? impl_->latency + impl_->lookaheadSamples() : 0;
+}
 double StreamingEngine::sampleRate() const noexcept { return impl_->hostRate; }
 
 void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept {
@@ -406,6 +428,8 @@ EngineStats StreamingEngine::stats() const noexcept {
     s.effectiveQuality = w.effectiveQuality.load();
     s.overloadBypass = w.overloadBypass.load();
     s.irInterval = w.irInterval.load();
+    s.lookaheadHops = w.lookahead.load();
+    s.hqConverter = w.hqConverter.load();
     return s;
 }
 

@@ -121,6 +121,26 @@ INSTANTIATE_TEST_SUITE_P(RatesAndBlocks, RealtimeAllocations,
                                            Case{88200, 256}, Case{96000, 1}, Case{96000, 511},
                                            Case{96000, 4096}));
 
+TEST(RealtimeAllocationsQ, ProcessNeverAllocatesWhileQMovesTheLookahead) {
+    // q changes resize nothing on the audio thread: the dry FIFO was sized for 6 hops in prepare(), and the worker
+    // switches lanes (and the HQ converter, when the folder has one) on its own thread.
+    tmrvc::StreamingEngine engine;
+    ASSERT_EQ(engine.loadModels(tinyModels()), "");
+    ASSERT_EQ(engine.loadSpeaker(tinyModels() + "/demo.tmrvc_speaker"), "");
+    ASSERT_EQ(engine.prepare(48000, 64), "");
+    std::vector<float> in(64, 0.1f), out(64);
+    for (int i = 0; i < 20; ++i) engine.process(in.data(), out.data(), 64);
+    gHeapCalls.store(0);
+    for (int i = 0; i < 400; ++i) {
+        if (i % 50 == 0) engine.setQuality(static_cast<float>((i / 50) % 4) / 3.0f);
+        tCounting = true;
+        engine.process(in.data(), out.data(), 64);
+        tCounting = false;
+        if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in process()";
+}
+
 TEST(RealtimeAllocationsProbe, InterpositionSeesAllocationsOnThisThread) {
     // Proves the counter works: a vector allocated while counting must be seen.
     gHeapCalls.store(0);

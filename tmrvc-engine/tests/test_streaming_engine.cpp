@@ -64,14 +64,16 @@ int bestLag(const std::vector<float>& x, const std::vector<float>& y, int maxLag
 struct IdentityCase {
     int rate;
     int block;
+    float q = 0.0f;  // the latency-quality knob: lookahead round(6 q) hops
 };
 
 class IdentityMode : public ::testing::TestWithParam<IdentityCase> {};
 
 TEST_P(IdentityMode, ReconstructsInputDelayedByReportedLatency) {
-    const auto [rate, block] = GetParam();
+    const auto [rate, block, q] = GetParam();
     tmrvc::StreamingEngine engine;
     engine.setIdentityMode(true);
+    engine.setQuality(q);
     ASSERT_EQ(engine.prepare(rate, block), "");
     const auto x = testSignal(rate, block == 1 ? 0.4 : 1.0);
     const auto y = run(engine, x, block);
@@ -86,7 +88,52 @@ INSTANTIATE_TEST_SUITE_P(RatesAndBlocks, IdentityMode,
                                            IdentityCase{44100, 37}, IdentityCase{44100, 256},
                                            IdentityCase{44100, 4096}, IdentityCase{48000, 1},
                                            IdentityCase{48000, 37}, IdentityCase{48000, 4096},
-                                           IdentityCase{96000, 256}, IdentityCase{88200, 511}));
+                                           IdentityCase{96000, 256}, IdentityCase{88200, 511},
+                                           IdentityCase{44100, 37, 1.0f}, IdentityCase{48000, 1, 0.5f},
+                                           IdentityCase{48000, 256, 1.0f}, IdentityCase{96000, 4096, 1.0f},
+                                           IdentityCase{44100, 4096, 0.25f}));
+
+TEST(StreamingEngine, LatencyFollowsQAtOnceBySixHopsAtMost) {
+    // Spec (architecture.md): reported latency = 20 ms + lookahead x 10 ms, lookahead round(6 q) hops.
+    for (int rate : {44100, 48000, 96000}) {
+        tmrvc::StreamingEngine engine;
+        ASSERT_EQ(engine.prepare(rate, 256), "");
+        const int base = engine.latencySamples();
+        for (int hops = 0; hops <= 6; ++hops) {
+            engine.setQuality(static_cast<float>(hops) / 6.0f);
+            EXPECT_EQ(engine.latencySamples() - base, hops * rate / 100) << rate << " Hz, " << hops << " hops";
+        }
+        engine.setQuality(0.0f);
+        EXPECT_EQ(engine.latencySamples(), base);
+    }
+}
+
+TEST(StreamingEngine, QChangeMidStreamRealignsWetAndDryToTheNewLatency) {
+    // Identity at full wet, then a q change: after the 100 ms cross-fade the output is the input delayed by the new
+    // reported latency. Then plain dry at mix 0 follows the latency exactly as well.
+    const int rate = 48000;
+    const int block = 64;
+    const auto x = testSignal(rate, 1.2);
+    for (bool identity : {true, false}) {
+        tmrvc::StreamingEngine engine;
+        engine.setIdentityMode(identity);
+        if (!identity) engine.setDryWet(0.0f);
+        ASSERT_EQ(engine.prepare(rate, block), "");
+        engine.setNonRealtime(true);
+        std::vector<float> y(x.size());
+        const std::size_t half = x.size() / 2 / block * block;
+        for (std::size_t i = 0; i < x.size(); i += block) {
+            if (i == half) engine.setQuality(1.0f);
+            engine.process(x.data() + i, y.data() + i, static_cast<int>(std::min<std::size_t>(block, x.size() - i)));
+        }
+        const int latency = engine.latencySamples();
+        const std::vector<float> tailX(x.begin(), x.end());
+        std::vector<float> tailY(y.size(), 0.0f);
+        const std::size_t settled = half + static_cast<std::size_t>(latency + rate / 5);
+        std::copy(y.begin() + static_cast<long>(settled), y.end(), tailY.begin() + static_cast<long>(settled));
+        EXPECT_GT(delayedSnrDb(tailX, tailY, latency, static_cast<int>(settled) - latency), 30.0) << "identity " << identity;
+    }
+}
 
 TEST(StreamingEngine, OutputDoesNotDependOnBlockSizeBeyondItsLatency) {
     // The reported latency includes one host block of buffering; once aligned by it, every block size gives

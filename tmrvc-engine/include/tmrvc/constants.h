@@ -19,6 +19,7 @@ inline constexpr double kLogFloor = 1e-10;
 inline constexpr double kF0Min = 50.0;
 inline constexpr double kF0Max = 1000.0;
 inline constexpr int kF0WindowLength = 960;
+inline constexpr int kF0WindowMaxLength = 1920;
 inline constexpr double kYinThreshold = 0.15;
 inline constexpr int kDContent = 256;
 inline constexpr int kDSpeaker = 192;
@@ -80,6 +81,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "2edbde1f75812d4f3dca77a7110088c6c7220d708ac1ef87e9ef0fe9b90f30bf";
+inline constexpr const char* kConstantsHash = "290f3ce9c4d951f2987d7c013d198017e739f18ce5b3f4355aa0185962af0d24";
 
 }  // namespace tmrvc::constants

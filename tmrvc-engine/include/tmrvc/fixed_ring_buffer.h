@@ -53,6 +53,15 @@ public:
         return count;
     }
 
+    // Drops up to n of the oldest elements; returns how many were dropped.
+    int discard(int n) noexcept TMRVC_REALTIME {
+        const int count = std::min(std::max(n, 0), size_);
+        read_ = capacity() > 0 ? (read_ + count) % capacity() : 0;
+        size_ -= count;
+        if (size_ == 0) read_ = 0;
+        return count;
+    }
+
     // Copies the newest n elements, oldest first, without popping; zeros stand in where fewer exist.
     void copyLatest(T* dst, int n) const noexcept TMRVC_REALTIME {
         const int available = std::min(std::max(n, 0), size_);

@@ -16,11 +16,22 @@
 
 namespace tmrvc {
 
+// The lookahead profile of one lane (docs/dsp-and-streaming.md, "Lookahead"): the lane outputs frame t - lookahead
+// at hop t. hq: the semi-causal converter (converter_hq.onnx) sees content frames u..u+lookahead; otherwise the live
+// converter runs on frame u, whose F0 window is centred on it as far as the lookahead allows.
+struct HopProfile {
+    int lookahead = 0;  // 0..kMaxLookaheadHops
+    bool hq = false;
+    bool operator==(const HopProfile& o) const noexcept { return lookahead == o.lookahead && hq == o.hq; }
+    bool operator!=(const HopProfile& o) const noexcept { return !(*this == o); }
+};
+
 // The models one hop runs, built off the audio thread and published as a whole. Each set owns its sessions
 // (and so its states), so two sets can run side by side during a cross-fade.
 struct ModelSet {
     std::shared_ptr<OrtSessionBundle> bundle;  // content encoder, acoustic estimator, vocoder (+ base converter)
     OrtModel speakerConverter;                 // converter with the speaker's LoRA merged into FiLM
+    OrtModel speakerConverterHq;               // the same for converter_hq.onnx, when the folder has one
     SpeakerProfile speaker;
     bool hasSpeaker = false;
 
@@ -30,9 +41,14 @@ struct ModelSet {
         int irChunk = -1, irParams = -1;
         int cvContent = -1, cvSpeaker = -1, cvParams = -1, cvFeatures = -1;
         int vcFeatures = -1, vcMag = -1, vcPhase = -1;
+        int hqContent = -1, hqSpeaker = -1, hqParams = -1, hqFeatures = -1;  // -1 when there is no HQ converter
     } idx;
 
     OrtModel& converter() noexcept { return speakerConverter.loaded() ? speakerConverter : bundle->converter(); }
+    OrtModel& converterHq() noexcept {
+        return speakerConverterHq.loaded() ? speakerConverterHq : bundle->converterHq();
+    }
+    bool hasConverterHq() const noexcept { return idx.hqFeatures >= 0; }
     // Looks up every tensor index and binds the acoustic estimator's chunk length. "" or what is missing.
     std::string bindIndices(int irInterval = constants::kIrUpdateInterval);
     void resetStates() noexcept;
@@ -52,6 +68,7 @@ struct HopControls {
     bool manualAcoustic = false;  // replace the estimated room params 0..23 with the manual values below
     float rt60 = 0.5f, drrDb = 10.0f, tiltDbPerOct = 0.0f;
     bool pauseEstimator = false;  // keep the last acoustic params (CPU overload policy)
+    int f0Window = constants::kF0WindowLength;  // YIN window in samples (the q knob lengthens it)
 };
 
 class HopProcessor {
@@ -60,9 +77,10 @@ public:
 
     // Clears every state: analysis history, overlap-add, mel history, acoustic params, hop counter.
     void reset() noexcept;
-    // Starts a new synthesis run (after a profile switch): clears the overlap-add and the acoustic params, keeps
-    // the analysis history so the first frames see real past input.
-    void restartSynthesis() noexcept;
+    // Starts a new synthesis run (after a profile switch) with this lookahead profile: clears the overlap-add, the
+    // acoustic params and the content window, keeps the analysis history so the first frames see real past input.
+    void restartSynthesis(const HopProfile& profile = {}) noexcept;
+    const HopProfile& profile() const noexcept { return profile_; }
 
     // One hop: in = 240 new samples at 24 kHz; out = 240 samples. Returns false when a model failed or produced
     // a non-finite value: the previous frame's spectrum is then re-synthesised and the model states are reset.
@@ -74,18 +92,30 @@ public:
     float lastF0() const noexcept { return lastF0_; }
     float autoPitchSemitones(const ModelSet& models) const noexcept;
 
+    // Samples the history must hold: the analysis window, the lookahead and the longest F0 window behind it.
+    static constexpr int kHistoryLength =
+        constants::kWindowLength / 2 + constants::kMaxLookaheadHops * constants::kHopLength + constants::kF0WindowMaxLength;
+    static constexpr int kRing = constants::kMaxLookaheadHops + 1;  // analysed frames kept for the lookahead
+
 private:
+    static int slot(long long frame) noexcept { return static_cast<int>(((frame % kRing) + kRing) % kRing); }
     void pushInput(const float* in) noexcept;
-    bool runModels(ModelSet& models, float f0Input, const HopControls& controls) noexcept;
+    float estimateF0(long long frame, int window) noexcept;
+    bool runModels(ModelSet& models, float f0Input, const HopControls& controls, long long frame) noexcept;
+    bool runConverter(ModelSet& m, const float* content) noexcept;
     void applyAcousticControls(const ModelSet& models, const HopControls& controls) noexcept;
     void trackInputPitch() noexcept;
 
     StftProcessor stft_;
     PitchTracker pitch_;
-    int historyLength_;
-    std::vector<float> history_;  // newest samples, oldest first
+    HopProfile profile_;
+    std::vector<float> history_;  // newest kHistoryLength samples, oldest first
     std::array<float, constants::kNFreqBins> mag_{}, phase_{}, prevMag_{}, prevPhase_{};
     std::array<float, constants::kNMels> logMel_{};
+    // Analysed frames k at slot(k): the lookahead delays synthesis by up to kMaxLookaheadHops frames.
+    std::array<std::array<float, constants::kNFreqBins>, kRing> magRing_{}, phaseRing_{};
+    std::array<std::array<float, constants::kNMels>, kRing> melRing_{};
+    std::array<std::array<float, constants::kDContent>, kRing> contentRing_{};  // HQ: content of frame k
     std::vector<float> melHistory_;  // [kNMels, kIrUpdateInterval], channel-major, newest last
     std::vector<float> melChunk_;    // [kNMels, irInterval] for the estimator
     std::array<float, constants::kNAcousticParams> estimated_{}, acoustic_{};

@@ -41,6 +41,8 @@ struct WorkerStats {
     std::atomic<float> effectiveQuality{0.0f};
     std::atomic<bool> overloadBypass{false};
     std::atomic<int> irInterval{0};
+    std::atomic<int> lookahead{0};      // hops of the active lane
+    std::atomic<bool> hqConverter{false};  // the active lane runs converter_hq.onnx
 };
 
 class InferenceWorker {
@@ -83,7 +85,8 @@ private:
     void processHop(const float* in, float* out) noexcept;
     void writeExactDry(float* out, int n) noexcept;
     void adoptPending() noexcept;
-    void switchProfile(HopMode mode, ModelSet* set, bool fade) noexcept;
+    void switchProfile(HopMode mode, ModelSet* set, const HopProfile& profile, bool fade) noexcept;
+    HopProfile profileFor(HopMode mode, const ModelSet* set, float effectiveQ) const noexcept;
     void retireIfUnused(ModelSet* set) noexcept;
     HopControls controls() noexcept;
     void recordHopTime(double ms) noexcept;
@@ -96,7 +99,8 @@ private:
     std::vector<float> hostIn_, in24_, out24_, hostOut_;
     std::array<float, constants::kHopLength> hopIn_{}, laneA_{}, laneB_{};
     int hopFill_ = 0;
-    int dryDelay_ = 0;
+    int dryDelay_ = 0;                 // at lookahead 0
+    int hostRate_ = 0;
     std::vector<float> dryHistory_;    // host input, circular, indexed by absolute sample number
     std::int64_t dryWritten_ = 0;      // host input samples written to dryHistory_
     std::int64_t hostProduced_ = 0;    // host output samples produced

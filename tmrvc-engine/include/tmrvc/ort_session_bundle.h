@@ -41,14 +41,16 @@ public:
     // What a speaker file must match for these models (embedding size, LoRA size, model_id).
     SpeakerExpectation speakerExpectation(bool allowModelIdMismatch = false) const;
 
-    // Creates a converter session (same file and options as converter()) whose FiLM initializers carry
-    // W' = W + (alpha/rank) B@A from loraDelta. "" on success.
-    std::string buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out) const;
+    // Creates a converter session (same file and options as converter(), or converterHq() for that role) whose
+    // FiLM initializers carry W' = W + (alpha/rank) B@A from loraDelta. The HQ converter shares the converter's
+    // FiLM weights by contract. "" on success.
+    std::string buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out,
+                                      ModelRole role = ModelRole::Converter) const;
 
     void resetStates() noexcept;
 
 private:
-    std::string checkFilmOverride();
+    std::string checkFilmOverride(OrtModel& model);
 
     bool loaded_ = false;
     BundleOptions options_;

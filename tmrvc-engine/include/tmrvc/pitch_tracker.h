@@ -10,9 +10,13 @@ namespace tmrvc {
 
 class PitchTracker {
 public:
-    // windowLength: samples per analysis frame. Throws std::invalid_argument when it is shorter than
-    // minWindowLength() (the YIN integration length windowLength - tauMax must be >= 1).
-    explicit PitchTracker(int windowLength = constants::kF0WindowLength);
+    // windowLength: samples per analysis frame; capacity: the longest window setWindowLength() may choose later
+    // (at least windowLength). Throws std::invalid_argument when windowLength is shorter than minWindowLength()
+    // (the YIN integration length windowLength - tauMax must be >= 1).
+    explicit PitchTracker(int windowLength = constants::kF0WindowLength, int capacity = 0);
+
+    // Chooses the window length for the next estimates, clamped to [minWindowLength(), capacity]. No allocation.
+    void setWindowLength(int windowLength) noexcept TMRVC_REALTIME;
 
     // frame: windowLength samples, oldest first. Returns F0 in Hz, 0 = unvoiced or silent.
     float estimate(const float* frame) noexcept TMRVC_REALTIME;
@@ -24,7 +28,8 @@ public:
 
 private:
     int windowLength_;
-    std::vector<double> frame_;       // windowLength, float64 copy of the input
+    int capacity_;
+    std::vector<double> frame_;       // capacity, float64 copy of the input
     std::vector<double> difference_;  // tauMax + 1: d(tau), then d'(tau)
 };
 

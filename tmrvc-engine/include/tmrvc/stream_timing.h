@@ -28,4 +28,9 @@ StreamCounts streamCounts(std::int64_t n, int hostRate) noexcept;
 // Fills `out` for hostRate; returns "" or why the rate is unsupported.
 std::string computeStreamTiming(int hostRate, StreamTiming& out);
 
+// Lookahead hops the latency-quality knob asks for: round(kMaxLookaheadHops * q), halves up, q clamped to 0..1.
+int lookaheadHops(float q) noexcept;
+// Their duration in host samples: hops * 240 * hostRate / 24000, rounded half up (exact at 44.1/48/88.2/96 kHz).
+int lookaheadHostSamples(int hops, int hostRate) noexcept;
+
 }  // namespace tmrvc

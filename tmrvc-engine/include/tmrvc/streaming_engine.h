@@ -29,6 +29,8 @@ struct EngineStats {
     float effectiveQuality = 0.0f;    // q after the overload policy
     bool overloadBypass = false;      // the overload policy switched to dry bypass
     int irInterval = 0;               // acoustic estimator interval in hops
+    int lookaheadHops = 0;            // lookahead of the active profile (follows the user's q)
+    bool hqConverter = false;         // the active profile runs converter_hq.onnx
 };
 
 class StreamingEngine {
@@ -66,7 +68,8 @@ public:
     // and deterministic; it equals real-time output whenever real time had no underrun.
     void setNonRealtime(bool offline) noexcept;
 
-    int latencySamples() const noexcept;  // at the prepared host rate; 0 before prepare()
+    // At the prepared host rate; 0 before prepare(). Follows q at once (lookahead hops = round(6 q)).
+    int latencySamples() const noexcept;
     double sampleRate() const noexcept;
 
     // Parameters (any thread).

@@ -14,8 +14,10 @@ import numpy as np
 import onnxruntime as ort
 
 from tmrvc_core import constants as C
-from tmrvc_core.dsp import f0_to_model_input, f0_track, istft_ola, log_mel, magnitude_phase, resample
-from tmrvc_core.dsp.timing import counts, latency_samples, prefill
+from tmrvc_core.dsp import f0_to_model_input, istft_ola, log_mel, magnitude_phase, resample
+from tmrvc_core.dsp.f0 import f0_delayed_track
+from tmrvc_core.dsp.timing import (counts, f0_window_for, ir_interval_for, latency_samples, lookahead_host_samples, lookahead_hops,
+                                   prefill)
 from tmrvc_core.speaker_file import read_speaker_file
 
 PER_FRAME_MODELS = ("content_encoder", "ir_estimator", "converter", "vocoder")
@@ -28,6 +30,7 @@ class ReferenceSettings:
     wet: float = 1.0
     gain_db: float = 0.0
     int8: bool = False
+    quality: float = 0.0  # q: lookahead round(6 q) hops, F0 window, HQ converter when the folder has one
 
 
 def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
@@ -80,10 +83,16 @@ class ReferenceModels:
         self.spk_embed = spk.spk_embed.astype(np.float32)[None, :]
         sub = self.dir / "int8" if int8 else self.dir
         self.sessions = {}
+        merged = merged_film_initializers(self.dir, spk.lora_delta)
         for name in PER_FRAME_MODELS:
-            inits = merged_film_initializers(self.dir, spk.lora_delta) if name == "converter" else None
-            self.sessions[name] = _session(sub / f"{name}.onnx", inits)
-        self.states = {name: np.zeros(self._state_shape(name), np.float32) for name in PER_FRAME_MODELS}
+            self.sessions[name] = _session(sub / f"{name}.onnx", merged if name == "converter" else None)
+        if (self.dir / "converter_hq.onnx").is_file():  # FP32 only; shares the converter's FiLM weights
+            self.sessions["converter_hq"] = _session(self.dir / "converter_hq.onnx", merged)
+        self.states = {name: np.zeros(self._state_shape(name), np.float32) for name in self.sessions}
+
+    @property
+    def has_hq(self) -> bool:
+        return "converter_hq" in self.sessions
 
     def _state_shape(self, name: str) -> list[int]:
         for inp in self.sessions[name].get_inputs():
@@ -100,27 +109,51 @@ class ReferenceModels:
         return [o for o, n in zip(outs, names) if n != "state_out"]
 
 
+def _delayed(a: np.ndarray, hops: int) -> np.ndarray:
+    """(C, T) → (C, T) shifted right by ``hops`` frames, zeros before the start."""
+    return np.concatenate([np.zeros((a.shape[0], hops), a.dtype), a[:, :a.shape[1] - hops]], axis=1)
+
+
 def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, settings: ReferenceSettings):
-    """Analysis → models → (mag, phase) per hop, as the engine's HopProcessor does. Returns (513, T) pairs."""
+    """Analysis → models → (mag, phase) per hop, as the engine's HopProcessor does. Returns (513, T) pairs.
+
+    At lookahead L, hop t synthesises frame u = t − L. Live converter: the content encoder runs on frame u with
+    its F0 window centred as far as the lookahead allows. HQ: the content encoder runs on frame t and the
+    semi-causal converter sees content frames u + min(r, L), r = 0..6 (zeros before the stream start).
+    """
     x = x24[:n_hops * C.HOP_LENGTH].astype(np.float32).astype(np.float64)
     mag, phase = magnitude_phase(x)
+    look = lookahead_hops(settings.quality)
     if settings.identity:
-        return mag, phase
+        return _delayed(mag, look), _delayed(phase, look)
+    hq = models.has_hq and look > 0
+    lag = 0 if hq else look
     mel = log_mel(mag).astype(np.float32)  # (80, T)
-    f0_in = f0_to_model_input(f0_track(x), settings.pitch_semitones).astype(np.float32)
-    n = C.IR_UPDATE_INTERVAL
+    n_max = C.IR_UPDATE_INTERVAL
+    n = ir_interval_for(settings.quality)
     floor_frame = np.full((C.N_MELS, 1), np.log(C.LOG_FLOOR), np.float32)
-    history = np.concatenate([np.repeat(floor_frame, n, axis=1), mel], axis=1)
+    history = np.concatenate([np.repeat(floor_frame, n_max, axis=1), mel], axis=1)
+    enc_mel = np.concatenate([np.repeat(floor_frame, lag, axis=1), mel], axis=1)  # frame t - lag at column t
+    f0 = f0_delayed_track(x, f0_window_for(settings.quality), lag)
+    f0_in = f0_to_model_input(f0, settings.pitch_semitones).astype(np.float32)
+    window = 1 + C.MAX_LOOKAHEAD_HOPS
+    contents = np.zeros((C.D_CONTENT, n_hops), np.float32)
     out_mag = np.zeros((C.N_FREQ_BINS, n_hops))
     out_phase = np.zeros((C.N_FREQ_BINS, n_hops))
     params = np.zeros((1, C.N_ACOUSTIC_PARAMS), np.float32)
     for t in range(n_hops):
-        (content,) = models.run("content_encoder", {"mel_frame": mel[None, :, t:t + 1],
+        (content,) = models.run("content_encoder", {"mel_frame": enc_mel[None, :, t:t + 1],
                                                     "f0": f0_in[None, None, t:t + 1]})
         if t % n == 0:
-            (params,) = models.run("ir_estimator", {"mel_chunk": history[None, :, t + 1:t + 1 + n]})
-        (features,) = models.run("converter", {"content": content, "spk_embed": models.spk_embed,
-                                               "acoustic_params": params})
+            (params,) = models.run("ir_estimator", {"mel_chunk": history[None, :, t + 1 + n_max - n:t + 1 + n_max]})
+        cond = {"spk_embed": models.spk_embed, "acoustic_params": params}
+        if hq:
+            contents[:, t] = content[0, :, 0]
+            frames = [t - look + min(r, look) for r in range(window)]
+            win = np.stack([contents[:, f] if f >= 0 else np.zeros(C.D_CONTENT, np.float32) for f in frames], axis=1)
+            (features,) = models.run("converter_hq", {"content": win[None], **cond})
+        else:
+            (features,) = models.run("converter", {"content": content, **cond})
         m, p = models.run("vocoder", {"features": features})
         out_mag[:, t], out_phase[:, t] = m[0, :, 0], p[0, :, 0]
     return out_mag, out_phase
@@ -129,7 +162,8 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
 def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | None = None,
                       speaker_path: str | Path | None = None,
                       settings: ReferenceSettings = ReferenceSettings()) -> np.ndarray:
-    """The engine's output for mono input x: (n,) at host_rate → (n,), delayed by latency_samples(host_rate)."""
+    """The engine's output for mono input x: (n,) at host_rate → (n,), delayed by the reported latency
+    (``latency_samples(host_rate)`` + the lookahead of ``settings.quality``)."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"expected mono audio of shape (n,), got {x.shape}")
@@ -147,7 +181,7 @@ def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | Non
     y24 = istft_ola(mag, phase).astype(np.float32) if n_hops else np.zeros(0, np.float32)
     yh = resample(y24.astype(np.float64), C.SAMPLE_RATE, host_rate)[:host_out]
     wet = np.concatenate([np.zeros(prefill(host_rate)), yh])[:n]
-    lat = latency_samples(host_rate)
+    lat = latency_samples(host_rate) + lookahead_host_samples(lookahead_hops(settings.quality), host_rate)
     dry = np.concatenate([np.zeros(lat), x.astype(np.float64)])[:n]
     gain = 10.0 ** (settings.gain_db / 20.0)
     y = (settings.wet * wet + (1.0 - settings.wet) * dry) * gain

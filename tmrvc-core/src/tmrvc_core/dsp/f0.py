@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from tmrvc_core.constants import F0_MAX, F0_MIN, F0_SILENCE_RMS, F0_WINDOW_LENGTH, SAMPLE_RATE, YIN_THRESHOLD
+from tmrvc_core.constants import (F0_MAX, F0_MIN, F0_SILENCE_RMS, F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE,
+                                  WINDOW_LENGTH, YIN_THRESHOLD)
 from tmrvc_core.dsp.stft import frames
 
 TAU_MIN = int(math.floor(SAMPLE_RATE / F0_MAX))
@@ -69,6 +70,28 @@ def f0_track(x: np.ndarray, window_length: int = F0_WINDOW_LENGTH) -> np.ndarray
         raise ValueError(f"expected window_length >= {min_window_length()}, got {window_length}")
     framed = frames(x, window_length)
     return np.array([yin(frame) for frame in framed], dtype=np.float64)
+
+
+def f0_delayed_track(x: np.ndarray, window_length: int, lag_hops: int) -> np.ndarray:
+    """F0 of frame ``t - lag_hops`` as the engine estimates it at hop t (docs/dsp-and-streaming.md, "Lookahead").
+
+    The window (``window_length`` samples) is centred on that frame's analysis window where the samples exist,
+    else it ends at the newest sample ``240(t+1)``. x: (n,) → (n // 240,) Hz, zeros before the start.
+    """
+    if window_length < min_window_length():
+        raise ValueError(f"expected window_length >= {min_window_length()}, got {window_length}")
+    if lag_hops < 0:
+        raise ValueError(f"expected lag_hops >= 0, got {lag_hops}")
+    x = np.asarray(x, dtype=np.float64)
+    n_frames = x.shape[0] // HOP_LENGTH
+    end_back = max(0, WINDOW_LENGTH // 2 + lag_hops * HOP_LENGTH - window_length // 2)
+    padded = np.concatenate([np.zeros(window_length + end_back), x[: n_frames * HOP_LENGTH]])
+    offset = window_length + end_back
+    out = np.zeros(n_frames)
+    for t in range(n_frames):
+        end = offset + HOP_LENGTH * (t + 1) - end_back
+        out[t] = yin(padded[end - window_length:end])
+    return out
 
 
 def shift_semitones(f0: np.ndarray, semitones: float) -> np.ndarray:

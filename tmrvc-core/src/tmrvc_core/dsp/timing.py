@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from tmrvc_core.constants import HOP_LENGTH, SAMPLE_RATE
+from tmrvc_core.constants import (F0_WINDOW_LENGTH, F0_WINDOW_MAX_LENGTH, HOP_LENGTH, IR_MIN_INTERVAL,
+                                  IR_UPDATE_INTERVAL, MAX_LOOKAHEAD_HOPS, SAMPLE_RATE)
 from tmrvc_core.dsp.resample import host_delay, output_count, ratio
 
 
@@ -45,3 +46,26 @@ def latency_samples(host_rate: int) -> int:
     """Reported latency in host samples: ``P + round(240 R / 24000) + D_down + D_up``."""
     d_down, d_up = host_delay(host_rate)
     return prefill(host_rate) + hop_host(host_rate) + d_down + d_up
+
+
+def lookahead_hops(q: float) -> int:
+    """Lookahead the latency-quality knob asks for: ``round(MAX_LOOKAHEAD_HOPS * q)``, halves up, q clamped."""
+    q = min(max(float(q), 0.0), 1.0)
+    return int(math.floor(MAX_LOOKAHEAD_HOPS * q + 0.5))
+
+
+def lookahead_host_samples(hops: int, host_rate: int) -> int:
+    """``hops * 240 * R / 24000`` host samples, halves rounded up (exact at 44.1/48/88.2/96 kHz)."""
+    return (2 * hops * HOP_LENGTH * int(host_rate) + SAMPLE_RATE) // (2 * SAMPLE_RATE)
+
+
+def f0_window_for(q: float) -> int:
+    """YIN window in samples at effective q: ``F0_WINDOW_LENGTH`` at 0 → ``F0_WINDOW_MAX_LENGTH`` at 1."""
+    q = min(max(float(q), 0.0), 1.0)
+    return F0_WINDOW_LENGTH + int(math.floor((F0_WINDOW_MAX_LENGTH - F0_WINDOW_LENGTH) * q + 0.5))
+
+
+def ir_interval_for(q: float) -> int:
+    """Acoustic-estimator interval in hops at effective q: ``IR_UPDATE_INTERVAL`` at 0 → ``IR_MIN_INTERVAL`` at 1."""
+    q = min(max(float(q), 0.0), 1.0)
+    return int(math.floor(IR_UPDATE_INTERVAL + (IR_MIN_INTERVAL - IR_UPDATE_INTERVAL) * q + 0.5))
