@@ -31,7 +31,8 @@ def snr_db(reference: np.ndarray, test: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / max(err, 1e-30)))
 
 
-def engine_convert(models, rate: int, block: int, x: np.ndarray, q: float = 0.0) -> tuple[np.ndarray, int]:
+def engine_convert(models, rate: int, block: int, x: np.ndarray, q: float = 0.0,
+                   stats: dict | None = None) -> tuple[np.ndarray, int]:
     engine = tmrvc_engine.StreamingEngine()
     engine.load_models(str(models))
     engine.load_speaker(str(models / "demo.tmrvc_speaker"))
@@ -39,6 +40,8 @@ def engine_convert(models, rate: int, block: int, x: np.ndarray, q: float = 0.0)
     engine.prepare(rate, block)
     engine.set_non_realtime(True)
     y = engine.process(x, block)
+    if stats is not None:
+        stats.update(engine.stats())
     return y, engine.latency_samples()
 
 
@@ -72,7 +75,9 @@ def test_lookahead_matches_python_reference(tiny_models, tmp_path, q: float, hq:
         pytest.fail("the tiny model folder has no converter_hq.onnx (tmrvc-export --random-init writes one)")
     rate, block = 48000, 256
     x = voiced_test_signal(rate, 3.0)
-    y, latency = engine_convert(folder, rate, block, x, q)
+    stats: dict = {}
+    y, latency = engine_convert(folder, rate, block, x, q, stats)
+    assert stats["hq_converter"] == hq and stats["lookahead_hops"] == round(6 * q)
     hops = round(6 * q)
     assert latency == latency_samples(rate) + block + hops * rate // 100
     ref = reference_convert(x, rate, folder, folder / "demo.tmrvc_speaker", ReferenceSettings(quality=q))
