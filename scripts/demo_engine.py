@@ -16,12 +16,12 @@ from demo_stages import ROOT, Context, Stage, sh, uv_run
 BLOCK = 256
 
 
-def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool) -> dict:
+def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 0.0) -> dict:
     ev = Path(ctx.results["eval_set"]["dir"])
     speaker = ctx.out / "target.tmrvc_speaker"
     rtfs, latency = [], None
     for src in sorted((ev / "source").glob("*.wav")):
-        cmd = [ctx.tool("tmrvc-convert"), "--models", models, "--speaker", speaker, "--block", BLOCK,
+        cmd = [ctx.tool("tmrvc-convert"), "--models", models, "--speaker", speaker, "--block", BLOCK, "--q", q,
                "--allow-model-mismatch", src, dest / src.name]
         if int8:
             cmd.insert(1, "--int8")
@@ -29,13 +29,33 @@ def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool) -> dict:
         out = sh(cmd)
         latency = int(re.search(r"latency: (\d+)", out).group(1))
         rtfs.append(float(re.search(r"real-time factor: ([0-9.]+)", out).group(1)))
-    return {"files": len(rtfs), "latency_samples": latency, "rtf_median": float(np.median(rtfs)), "dir": str(dest)}
+    return {"files": len(rtfs), "latency_samples": latency, "rtf_median": float(np.median(rtfs)), "dir": str(dest),
+            "q": q}
 
 
 def stage_convert(ctx: Context) -> dict:
     conv = ctx.out / "converted"
     return {"fp32": _convert_all(ctx, ctx.out / "models", conv / "fp32", False),
-            "int8": _convert_all(ctx, ctx.out / "models", conv / "int8", True)}
+            "int8": _convert_all(ctx, ctx.out / "models", conv / "int8", True),
+            # q = 1: six hops of lookahead, the 80 ms F0 window and converter_hq.onnx when the folder has one
+            "fp32_q1": _convert_all(ctx, ctx.out / "models", conv / "fp32_q1", False, q=1.0),
+            "python": _convert_python(ctx, conv / "python")}
+
+
+def _convert_python(ctx: Context, dest: Path) -> dict:
+    """The same files through the Python streaming reference (tmrvc_core + ONNX Runtime in Python), on the same
+    timeline as tmrvc-convert's output (which also holds the engine's one block of buffering)."""
+    from tmrvc_export.reference_pipeline import reference_convert  # noqa: PLC0415
+
+    ev = Path(ctx.results["eval_set"]["dir"])
+    dest.mkdir(parents=True, exist_ok=True)
+    fp32 = ctx.out / "converted/fp32"
+    for src in sorted((ev / "source").glob("*.wav")):
+        x, rate = sf.read(src, dtype="float32")
+        y = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker")
+        n = sf.info(fp32 / src.name).frames
+        sf.write(dest / src.name, np.concatenate([np.zeros(BLOCK, np.float32), y])[:n], rate, subtype="FLOAT")
+    return {"dir": str(dest)}
 
 
 def stage_plugin(ctx: Context) -> dict:
@@ -79,7 +99,7 @@ def stage_eval(ctx: Context) -> dict:
     results = {"identity": _eval(ctx, ev / "source", "identity"),
                "ground_truth": _eval(ctx, ev / "ground_truth", "ground_truth"),
                "other_voice": _eval(ctx, ev / "other", "other_voice")}
-    for variant in ("fp32", "int8", "plugin"):
+    for variant in ("fp32", "int8", "plugin", "fp32_q1", "python"):
         d = ctx.out / "converted" / variant
         if d.is_dir() and any(d.glob("*.wav")):
             results[variant] = _eval(ctx, d, variant)
@@ -98,46 +118,56 @@ def stage_latency(ctx: Context) -> dict:
     """Reported vs measured delay: an impulse through the analysis–resynthesis mode of a fresh engine."""
     import tmrvc_engine  # noqa: PLC0415
 
+    rates = (44100, 48000, 96000)
+    cases = [(r, b, 0.0) for r in rates for b in (64, 256, 512)] + [(r, BLOCK, q) for r in rates for q in (0.5, 1.0)]
     rows = []
-    for rate in (44100, 48000, 96000):
-        for block in (64, 256, 512):
-            e = tmrvc_engine.StreamingEngine()
-            e.set_identity_mode(True)
-            e.prepare(rate, block)
-            e.set_non_realtime(True)
-            x = np.zeros(rate, np.float32)
-            at = rate // 2
-            x[at] = 1.0
-            y = e.process(x, block)
-            rows.append({"rate": rate, "block": block, "reported": e.latency_samples(),
-                         "measured": int(np.argmax(np.abs(y))) - at, "reported_ms": 1000 * e.latency_samples() / rate})
+    for rate, block, q in cases:
+        e = tmrvc_engine.StreamingEngine()
+        e.set_identity_mode(True)
+        e.set_quality(q)
+        e.prepare(rate, block)
+        e.set_non_realtime(True)
+        x = np.zeros(rate, np.float32)
+        at = rate // 2
+        x[at] = 1.0
+        y = e.process(x, block)
+        rows.append({"rate": rate, "block": block, "q": q, "reported": e.latency_samples(),
+                     "measured": int(np.argmax(np.abs(y))) - at, "reported_ms": 1000 * e.latency_samples() / rate})
     return {"rows": rows}
 
 
-def stage_parity(ctx: Context) -> dict:
-    """Python streaming reference vs the C++ engine on one held-out file (contract: SNR >= 60 dB)."""
+def _parity(ctx: Context, x: np.ndarray, rate: int, q: float) -> dict:
     import tmrvc_engine  # noqa: PLC0415
-    from tmrvc_core.dsp.timing import latency_samples  # noqa: PLC0415
-    from tmrvc_export.reference_pipeline import reference_convert  # noqa: PLC0415
+    from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert  # noqa: PLC0415
 
-    src = sorted((Path(ctx.results["eval_set"]["dir"]) / "source").glob("*.wav"))[0]
-    x, rate = sf.read(src, dtype="float32")
-    x = x[: 5 * rate]
     e = tmrvc_engine.StreamingEngine()
     e.load_models(str(ctx.out / "models"))
     e.load_speaker(str(ctx.out / "target.tmrvc_speaker"))
+    e.set_quality(q)
     e.prepare(rate, BLOCK)
     e.set_non_realtime(True)
-    y = e.process(x, BLOCK)[e.latency_samples() - latency_samples(rate):]
-    ref = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker")[: y.size]
+    y = e.process(x, BLOCK)[BLOCK:]  # the engine's extra host block of buffering; the reference has none
+    hq = bool(e.stats()["hq_converter"])
+    ref = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker",
+                            ReferenceSettings(quality=q))[: y.size]
     err = float(np.sum((ref.astype(np.float64) - y) ** 2))
     snr = 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / max(err, 1e-30))
-    return {"file": src.name, "seconds": len(x) / rate, "snr_db": float(snr),
-            "max_abs": float(np.max(np.abs(ref - y))), "rate": rate}
+    return {"q": q, "hq_converter": hq, "snr_db": float(snr), "max_abs": float(np.max(np.abs(ref - y)))}
+
+
+def stage_parity(ctx: Context) -> dict:
+    """Python streaming reference vs the C++ engine on one held-out file (contract: SNR >= 60 dB), q = 0 and 1."""
+    src = sorted((Path(ctx.results["eval_set"]["dir"]) / "source").glob("*.wav"))[0]
+    x, rate = sf.read(src, dtype="float32")
+    x = x[: 5 * rate]
+    runs = [_parity(ctx, x, rate, q) for q in (0.0, 1.0)]
+    return {"file": src.name, "seconds": len(x) / rate, "rate": rate, "snr_db": runs[0]["snr_db"],
+            "max_abs": runs[0]["max_abs"], "runs": runs}
 
 
 ENGINE_STAGES = [
-    Stage("convert", stage_convert, lambda c: [c.out / "converted/fp32", c.out / "converted/int8"]),
+    Stage("convert", stage_convert, lambda c: [c.out / "converted/fp32", c.out / "converted/int8",
+                                               c.out / "converted/fp32_q1", c.out / "converted/python"]),
     Stage("plugin", stage_plugin, lambda c: []),
     Stage("eval", stage_eval, lambda c: [c.out / "eval"]),
     Stage("bench", stage_bench, lambda c: [c.work / "bench.json"]),

@@ -17,7 +17,7 @@ HEADLINE = [("speaker_similarity_converted_to_target", "speaker similarity → t
             ("loudness_rms_ratio_mean", "output/input RMS ratio", "1.0"),
             ("artefact_index_converted_db", "HF tonal artefact index (dB)", "lower"),
             ("wer_converted", "word error rate (pocketsphinx)", "lower")]
-COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin")
+COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin", "fp32_q1", "python")
 
 
 def _summary(metrics: dict) -> dict:
@@ -46,7 +46,7 @@ def quality_table(results: dict) -> list[str]:
     for key, label, _better in HEADLINE:
         if any(key in sums[c] for c in cols):
             lines.append(f"| {label} | " + " | ".join(_fmt(sums[c].get(key)) for c in cols) + " |")
-    for c in ("fp32", "int8"):
+    for c in ("fp32", "int8", "fp32_q1"):
         if c in sums and "identity" in sums and "ground_truth" in sums:
             gaps = []
             for key in ("speaker_similarity_converted_to_target", "mcd_db"):
@@ -55,6 +55,15 @@ def quality_table(results: dict) -> list[str]:
                 if all(isinstance(v, (int, float)) for v in (conv, ident, gt)) and gt != ident:
                     gaps.append(f"{key} {(conv - ident) / (gt - ident):.2f}")
             lines.append(f"\nGap closed ({c}): " + ", ".join(gaps))
+    if "fp32" in sums and "python" in sums:
+        deltas = {label: abs(sums["fp32"][key] - sums["python"][key]) for key, label, _ in HEADLINE
+                  if isinstance(sums["fp32"].get(key), (int, float)) and isinstance(sums["python"].get(key), (int, float))}
+        worst = max(deltas, key=deltas.get) if deltas else None
+        lines.append(f"\nC++ engine (fp32) vs the Python streaming reference (python) on the same inputs: largest "
+                     f"metric difference {deltas[worst]:.4f} ({worst}; target ≤ 0.01)" if worst else "")
+    lines.append("\nColumns: fp32/int8 = tmrvc-convert (C++ engine) at q = 0; plugin = the VST3 in pedalboard; "
+                 "fp32_q1 = tmrvc-convert at q = 1 (6 hops lookahead, HQ converter); python = the Python streaming "
+                 "reference (tmrvc_core + ONNX Runtime in Python) on the same FP32 models.")
     return lines
 
 
@@ -62,17 +71,48 @@ def speed_section(results: dict) -> list[str]:
     bench = results.get("bench", {}).get("table", "").strip()
     conv = results.get("convert", {})
     lines = ["```", bench or "(no benchmark)", "```"]
-    for p in ("fp32", "int8"):
-        if p in conv:
+    for p in ("fp32", "int8", "fp32_q1"):
+        if p in conv and "rtf_median" in conv[p]:
             lines.append(f"- tmrvc-convert {p.upper()}: real-time factor {conv[p]['rtf_median']:.3f} (median over "
-                         f"{conv[p]['files']} files, block 256, 48 kHz)")
+                         f"{conv[p]['files']} files, block 256, 48 kHz, q = {conv[p].get('q', 0.0):g})")
     return lines
 
 
 def latency_section(results: dict) -> list[str]:
     rows = results.get("latency", {}).get("rows", [])
-    lines = ["| host rate | block | reported (samples) | reported (ms) | measured (samples) |", "|---|---|---|---|---|"]
-    lines += [f"| {r['rate']} | {r['block']} | {r['reported']} | {r['reported_ms']:.2f} | {r['measured']} |" for r in rows]
+    lines = ["| host rate | block | q | reported (samples) | reported (ms) | measured (samples) |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['rate']} | {r['block']} | {r.get('q', 0.0):g} | {r['reported']} | {r['reported_ms']:.2f} | "
+              f"{r['measured']} |" for r in rows]
+    return lines
+
+
+def parity_lines(parity: dict) -> list[str]:
+    runs = parity.get("runs") or [{"q": 0.0, "snr_db": parity.get("snr_db", float("nan")),
+                                    "max_abs": parity.get("max_abs", float("nan"))}]
+    return [f"- whole pipeline on {parity.get('seconds', 0):.1f} s of `{parity.get('file')}` at {parity.get('rate')} Hz, "
+            f"q = {run['q']:g}{' (HQ converter)' if run.get('hq_converter') else ''}: SNR {run['snr_db']:.1f} dB "
+            f"(contract ≥ 60), max abs {run['max_abs']:.2e}" for run in runs]
+
+
+def figures(ctx: Context) -> list[str]:
+    """spectrogram.png for the first held-out utterance; the report links it and the per-variant plots."""
+    from demo_figures import spectrogram_figure  # noqa: PLC0415
+
+    es = ctx.results.get("eval_set", {})
+    pairs = es.get("pairs") or []
+    if not pairs or not es.get("dir"):
+        return ["(no figures)"]
+    name = f"{pairs[0]}.wav"
+    ev = Path(es["dir"])
+    files = {"source": ev / "source" / name, "ground_truth": ev / "ground_truth" / name}
+    for variant in ("fp32", "fp32_q1"):
+        files[variant] = ctx.out / "converted" / variant / name
+    spec = spectrogram_figure(files, ctx.out / "spectrogram.png")
+    lines = [f"![spectrograms]({spec.name})" if spec else "(no spectrogram)", ""]
+    for variant in ("fp32", "ground_truth"):
+        if (ctx.out / "eval" / variant / "metrics.png").is_file():
+            lines.append(f"![{variant} metrics](eval/{variant}/metrics.png)")
     return lines
 
 
@@ -98,12 +138,12 @@ def write_report(ctx: Context) -> Path:
              "## Quality (tmrvc-eval; identity = source unchanged, other_voice = a different held-out voice, "
              "ground_truth = the target voice itself)", "", *quality_table(r), "",
              "Plots per variant: `eval/<variant>/` (mel spectrograms, F0 contours, metric bars).", "",
+             "## Figures", "", *figures(ctx), "",
              "## Speed (this machine, 1 intra-op thread)", "", *speed_section(r), "",
              "## Latency (analysis–resynthesis self-test: reported vs measured by cross-correlation)", "",
              *latency_section(r), "",
              "## Python ↔ C++ parity", "",
-             f"- whole pipeline on {parity.get('seconds', 0):.1f} s of `{parity.get('file')}` at {parity.get('rate')} Hz: "
-             f"SNR {parity.get('snr_db', float('nan')):.1f} dB (contract ≥ 60), max abs {parity.get('max_abs', float('nan')):.2e}",
+             *parity_lines(parity),
              f"- VST3 plugin in pedalboard vs tmrvc-convert: max abs {plugin.get('max_abs_vs_tmrvc_convert', '–')}"
              f" (bundle `{plugin.get('bundle')}`)", "",
              "## Training", "", *training_section(r), "",
@@ -111,4 +151,7 @@ def write_report(ctx: Context) -> Path:
     path = ctx.out / "report.md"
     path.write_text("\n".join(lines))
     (ctx.out / "results.json").write_text(json.dumps(r, indent=2, default=str))
+    from demo_figures import report_image  # noqa: PLC0415
+
+    report_image(path, ctx.out / "report.png")
     return path
