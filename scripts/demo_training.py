@@ -14,7 +14,7 @@ from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
 from tmrvc_core.dsp import resample
 
 EVAL_RATE = 48000  # held-out audio is converted at a DAW rate
-TRAIN_CHAIN = ("speaker", "content", "ir", "teacher", "vocoder", "A", "B", "vocoder_ft", "zeroshot")
+TRAIN_CHAIN = ("speaker", "content", "ir", "teacher", "vocoder", "A", "B", "hq", "vocoder_ft", "zeroshot")
 QUICK_STEPS = 3
 
 

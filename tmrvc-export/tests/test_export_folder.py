@@ -45,7 +45,7 @@ def test_metadata_json(tiny_folder):
     assert meta["constants_hash"] == K.CONSTANTS_HASH and meta["contract_version"] == K.CONTRACT_VERSION
     assert meta["model_id"] == hashlib.sha256((result.out_dir / "converter.onnx").read_bytes()).hexdigest()
     assert meta["training"] == {"source": "random-init", "seed": seed, "size": "tiny"}
-    assert set(meta["models"]) == set(FP32)
+    assert set(meta["models"]) == set(FP32) | {"converter_hq"}  # --random-init adds an HQ converter
     students = build_students("tiny", seed)
     for name in FP32:
         entry = meta["models"][name]

@@ -1,4 +1,10 @@
-"""`tmrvc-export`: students (checkpoint or random init) → model folder. ``cli()`` parses, ``main(cfg)`` works."""
+"""`tmrvc-export`: students (checkpoint or random init) → model folder. ``cli()`` parses, ``main(cfg)`` works.
+
+converter_hq.onnx is written when the checkpoint holds an HQ converter (phase hq). With ``--random-init`` an HQ
+converter is built from the random converter (``ConverterHQ.from_converter``) and its lookahead projection ``pw``
+gets seeded random weights of std ``RANDOM_HQ_PW_STD`` instead of zeros, so that engine tests exercise a lookahead
+path that changes the output (a trained-from-scratch HQ starts as an exact copy of the live converter).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,9 @@ from pathlib import Path
 from tmrvc_export.model_folder import ExportResult, export_model_folder
 from tmrvc_export.onnx_export import ExportError
 from tmrvc_export.verify import ExportGateError
-from tmrvc_train.models import build_students, load_checkpoint
+from tmrvc_train.models import ConverterHQ, build_students, load_checkpoint
+
+RANDOM_HQ_PW_STD = 0.05
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,8 @@ def main(cfg: ExportConfig) -> ExportResult:
     if cfg.random_init:
         log(f"[export] random init, size={cfg.size}, seed={cfg.seed}")
         students = build_students(cfg.size, cfg.seed)
+        students.converter_hq = ConverterHQ.from_converter(students.converter).perturb_lookahead(
+            RANDOM_HQ_PW_STD, cfg.seed).eval()
         training = {"source": "random-init", "seed": cfg.seed, "size": cfg.size}
     else:
         log(f"[export] loading checkpoint {cfg.checkpoint}")
@@ -49,7 +59,8 @@ def parse_args(argv: list[str] | None = None) -> ExportConfig:
     p = argparse.ArgumentParser(prog="tmrvc-export", description=__doc__)
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", type=Path, help="students checkpoint (tmrvc_train.models.save_checkpoint)")
-    src.add_argument("--random-init", action="store_true", help="export untrained students (+ a demo speaker)")
+    src.add_argument("--random-init", action="store_true",
+                     help="export untrained students (+ a demo speaker and an HQ converter with a random lookahead)")
     p.add_argument("--output-dir", type=Path, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", choices=["default", "tiny"], default="default", help="with --random-init")

@@ -66,6 +66,10 @@ def build_metadata(students: StudentModels, specs: dict[str, ModelSpec], out_dir
     models = {name: _model_entry(name, spec, students, f"{name}.onnx") for name, spec in specs.items()}
     for name, file in int8_files.items():
         models[name]["int8_file"] = file
+    if "converter_hq" in models:
+        models["converter_hq"]["lookahead"] = {
+            "max_hops": K.MAX_LOOKAHEAD_HOPS, "window": K.MAX_LOOKAHEAD_HOPS + 1,
+            "rule": "slot r holds frame u + min(r, L); slots r > L repeat slot L", "film_shared_with": "converter"}
     return {
         "version": METADATA_VERSION,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -1,4 +1,7 @@
-"""Write a complete model folder: ONNX (FP32 + INT8), gate, metadata.json, FiLM weights, constants, demo speaker."""
+"""Write a complete model folder: ONNX (FP32 + INT8), gate, metadata.json, FiLM weights, constants, demo speaker.
+
+converter_hq.onnx is written (FP32 only) when the students have an HQ converter; its FiLM initializers must equal
+converter.onnx's by name and value."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from tmrvc_core.dsp.f0 import f0_track
 from tmrvc_core.dsp.mel import log_mel_from_audio
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_export.metadata import build_metadata, write_film_weights, write_metadata
-from tmrvc_export.onnx_export import export_model, onnx_metadata_props
+from tmrvc_export.onnx_export import check_film_shared, export_model, onnx_metadata_props
 from tmrvc_export.quantize import INT8_MODELS, quantize_model
 from tmrvc_export.verify import UNGATED, GateBounds, ModelReport, enforce_gate, report_dict, verify_model
 from tmrvc_export.wrappers import model_specs
@@ -100,7 +103,7 @@ def _export_and_verify(students: StudentModels, stage: Path, n_frames: int, boun
     specs = model_specs(students)
     film = [f"film.{i}.weight" for i in range(len(students.converter.film))]
     reports, int8_files = {}, {}
-    for name in MODEL_NAMES:
+    for name in MODEL_NAMES + (("converter_hq",) if "converter_hq" in specs else ()):
         t0 = time.perf_counter()
         export_model(name, students, specs[name], stage / f"{name}.onnx")
         int8_path = None
@@ -109,6 +112,8 @@ def _export_and_verify(students: StudentModels, stage: Path, n_frames: int, boun
             quantize_model(stage / f"{name}.onnx", int8_path, onnx_metadata_props(specs[name]),
                            film if name == "converter" else [])
             int8_files[name] = f"int8/{name}.onnx"
+        if name == "converter_hq":  # FP32 only; the engine uses it for the INT8 folder too
+            check_film_shared(stage / "converter.onnx", stage / "converter_hq.onnx", film)
         rep = verify_model(name, students, specs[name], stage / f"{name}.onnx", int8_path, n_frames, bounds=bounds)
         reports[name] = rep
         worst = max(m["max_abs"] for k, m in rep.fp32.items() if k not in UNGATED)

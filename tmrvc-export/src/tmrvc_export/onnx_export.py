@@ -6,8 +6,10 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
+from onnx import numpy_helper
 
 from tmrvc_core import constants as K
 from tmrvc_export.wrappers import ModelSpec, export_wrapper
@@ -70,10 +72,11 @@ def export_model(name: str, students: StudentModels, spec: ModelSpec, path: Path
     """Export model ``name`` to ``path`` (FP32), write metadata_props, check the interface; returns the proto."""
     wrapper = export_wrapper(name, students)
     film_names = []
-    if name == "converter":
+    if name in ("converter", "converter_hq"):
         film_names = [f"film.{i}.weight" for i in range(len(students.converter.film))]
-        # The wrapper holds the converter as ``model``: export it with the converter's own parameter names.
-        wrapper = _Unprefixed(students.converter, wrapper)
+        # The wrapper holds the converter as ``model``: export it with the converter's own parameter names
+        # (converter_hq too, so the engine overrides the same ``film.{i}.weight`` initializers in both files).
+        wrapper = _Unprefixed(getattr(students, name), wrapper)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -86,6 +89,23 @@ def export_model(name: str, students: StudentModels, spec: ModelSpec, path: Path
     set_metadata_props(model, onnx_metadata_props(spec))
     onnx.save(model, str(path))
     return model
+
+
+def check_film_shared(converter_path: Path, hq_path: Path, film_names: list[str]) -> None:
+    """Raise ExportError unless converter_hq.onnx holds every FiLM initializer (``film.{i}.weight`` / ``.bias``)
+    of converter.onnx under the same name with the same value (the engine overrides them in both files)."""
+    def films(path: Path) -> dict[str, np.ndarray]:
+        return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer
+                if i.name.startswith("film.")}
+
+    live, hq = films(converter_path), films(hq_path)
+    missing = sorted(set(film_names) - set(live))
+    if missing:
+        raise ExportError(f"converter.onnx: FiLM initializers {missing} missing")
+    for fname, value in live.items():
+        if fname not in hq or hq[fname].shape != value.shape or not np.array_equal(hq[fname], value):
+            raise ExportError(f"converter_hq.onnx: FiLM initializer {fname!r} missing or different from "
+                              f"converter.onnx's (the LoRA override needs the same names and values)")
 
 
 class _Unprefixed(torch.nn.Module):

@@ -6,6 +6,9 @@ rounding difference becomes 1e-6 / r radians). It is therefore gated as ``stft_p
 phase difference × min(1, r), with r taken from the PyTorch run; the raw complex-spectrum difference
 ``stft_complex`` (mag · exp(i·phase)) is reported but not gated.
 Gate (contract): ``max_abs ≤ 1e-4 · max(1, scale)`` and ``mean_abs ≤ mean_rel · max(1, scale)``.
+converter_hq streams one frame per call too; its content windows come from one random content sequence under the
+engine's replication rule (slot r = frame min(u + min(r, L), T − 1)), L = max_lookahead_hops for the first half
+of the frames and 2 for the rest (a lookahead change while streaming, as the engine does).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from tmrvc_core import constants as K
 from tmrvc_export.wrappers import ModelSpec, export_wrapper
-from tmrvc_train.models import StudentModels
+from tmrvc_train.models import StudentModels, lookahead_windows
 
 IR_CHUNKS = (10, 5, 7, 9, 6, 8)
 PHASE_RADIUS = "_phase_head_radius"
@@ -88,7 +92,15 @@ def make_steps(spec: ModelSpec, n_frames: int, seed: int) -> list[dict[str, np.n
                 x = np.where(rng.random(shape) < 0.3, 0.0, rng.uniform(4.0, 6.5, shape)).astype(np.float32)
             step[name] = x
         steps.append(step)
-    return steps
+    return hq_windows(steps) if spec.name == "converter_hq" else steps
+
+
+def hq_windows(steps: list[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+    """Replace each step's content (1, D, W) by the window of frame u of one sequence (1, D, T = len(steps))."""
+    seq = torch.from_numpy(np.concatenate([s["content"][:, :, :1] for s in steps], axis=2))
+    half = len(steps) // 2
+    wins = list(lookahead_windows(seq, K.MAX_LOOKAHEAD_HOPS))[:half] + list(lookahead_windows(seq, 2))[half:]
+    return [{**s, "content": np.ascontiguousarray(w.numpy())} for s, w in zip(steps, wins)]
 
 
 def run_torch(name: str, students: StudentModels, spec: ModelSpec, steps: list[dict[str, np.ndarray]]
@@ -198,8 +210,8 @@ def verify_model(name: str, students: StudentModels, spec: ModelSpec, fp32_path:
     """Compare ORT (FP32, and INT8 if given) against PyTorch; the report says whether the FP32 gate passed."""
     steps = make_steps(spec, n_frames, seed)
     ref = run_torch(name, students, spec, steps)
-    report = ModelReport(name, sum(next(iter(s.values())).shape[-1] for s in steps) if spec.per_frame
-                         else len(steps))
+    per_call = (lambda s: 1) if name == "converter_hq" else (lambda s: next(iter(s.values())).shape[-1])
+    report = ModelReport(name, sum(per_call(s) for s in steps) if spec.per_frame else len(steps))
     report.fp32 = compare(ref, run_ort(fp32_path, spec, steps), spec)
     report.passed = not gate_failures(report, bounds)
     if int8_path is not None:

@@ -1,7 +1,8 @@
 """Thin export wrappers: one per model, inputs/outputs in the contract's order and names.
 
 Per-frame models take ``state_in`` and return ``state_out`` last; T = 1 for content_encoder, converter and
-vocoder, ``mel_chunk``'s N and ``mel_ref``'s T are dynamic.
+vocoder, ``mel_chunk``'s N and ``mel_ref``'s T are dynamic. The optional converter_hq takes a content window of
+max_lookahead_hops + 1 frames (slot r = frame u + r) and returns frame u's features.
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ class ConverterExport(nn.Module):
         return self.model.forward_streaming(content, spk_embed, acoustic_params, state_in)
 
 
+class ConverterHQExport(nn.Module):
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
+                state_in: torch.Tensor):
+        return self.model.forward_streaming(content, spk_embed, acoustic_params, state_in)
+
+
 class VocoderExport(nn.Module):
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -81,18 +92,20 @@ class VocoderExport(nn.Module):
 
 
 _WRAPPERS = {"content_encoder": ContentEncoderExport, "ir_estimator": IREstimatorExport,
-             "speaker_encoder": SpeakerEncoderExport, "converter": ConverterExport, "vocoder": VocoderExport}
+             "speaker_encoder": SpeakerEncoderExport, "converter": ConverterExport, "vocoder": VocoderExport,
+             "converter_hq": ConverterHQExport}
 
 
 def model_specs(students: StudentModels) -> dict[str, ModelSpec]:
-    """Interface of each model for these students (state widths come from the models themselves)."""
+    """Interface of each model for these students (state widths come from the models themselves); converter_hq
+    is included when the students have one."""
     ce, ir, se, cv, vo = (students.content_encoder, students.ir_estimator, students.speaker_encoder,
                           students.converter, students.vocoder)
     st = {n: (1, m.cfg.channels, m.state_frames) for n, m in
           (("content_encoder", ce), ("ir_estimator", ir), ("converter", cv), ("vocoder", vo))}
     n_mels, n_ac, n_bins = ce.cfg.n_mels, ir.cfg.n_acoustic_params, vo.cfg.n_freq_bins
     d_content, d_spk = cv.cfg.d_content, cv.cfg.d_speaker
-    return {
+    specs = {
         "content_encoder": ModelSpec(
             "content_encoder", (("mel_frame", (1, n_mels, 1)), ("f0", (1, 1, 1)), ("state_in", st["content_encoder"])),
             (("content", (1, ce.cfg.d_content, 1)), ("state_out", st["content_encoder"])), {},
@@ -115,10 +128,20 @@ def model_specs(students: StudentModels) -> dict[str, ModelSpec]:
             (("stft_mag", (1, n_bins, 1)), ("stft_phase", (1, n_bins, 1)), ("state_out", st["vocoder"])), {},
             st["vocoder"], True),
     }
+    if students.converter_hq is not None:
+        hq = students.converter_hq
+        hq_state = (1, hq.cfg.channels, hq.state_frames)
+        specs["converter_hq"] = ModelSpec(
+            "converter_hq", (("content", (1, d_content, hq.lookahead.slots)), ("spk_embed", (1, d_spk)),
+                             ("acoustic_params", (1, n_ac)), ("state_in", hq_state)),
+            (("pred_features", (1, hq.cfg.out_channels, 1)), ("state_out", hq_state)), {}, hq_state, True)
+    return specs
 
 
 def export_wrapper(name: str, students: StudentModels) -> nn.Module:
     """The eval-mode export wrapper of model ``name``."""
     if name not in _WRAPPERS:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(_WRAPPERS)}")
+    if getattr(students, name) is None:
+        raise ValueError(f"the students have no {name}")
     return _WRAPPERS[name](getattr(students, name)).eval()

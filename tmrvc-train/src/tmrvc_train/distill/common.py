@@ -15,7 +15,7 @@ from tmrvc_train.models.config import CONFIG_CLASSES, config_from_dict
 from tmrvc_train.models.students import _MODEL_CLASSES, MODEL_NAMES
 from tmrvc_train.trainers.loop import CommonConfig
 
-PHASES = ("speaker", "content", "ir", "vocoder", "A", "B", "vocoder_ft", "zeroshot")
+PHASES = ("speaker", "content", "ir", "vocoder", "A", "B", "hq", "vocoder_ft", "zeroshot")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class DistillConfig(CommonConfig):
     mel_weight: float = 15.0
     disc_lr: float = 2e-4
     adv_start: int = 0
+    phase_weight: float = 1.0  # anti-wrapping phase losses against the crop's own STFT phase (0 = off)
     # speaker encoder
     aam_margin: float = 0.2
     aam_scale: float = 30.0

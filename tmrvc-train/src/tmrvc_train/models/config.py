@@ -117,7 +117,8 @@ class ConverterConfig:
 
 @dataclass(frozen=True)
 class VocoderConfig:
-    """vocoder: features → causal ConvNeXt stack → magnitude head (exp of clamped log) + phase (atan2)."""
+    """vocoder: features → causal ConvNeXt stack → magnitude head (exp of clamped log, residual on the input
+    features when ``mag_residual``) + phase (atan2)."""
 
     in_channels: int = K.N_FREQ_BINS
     n_freq_bins: int = K.N_FREQ_BINS
@@ -128,6 +129,7 @@ class VocoderConfig:
     log_mag_min: float = -12.0
     log_mag_max: float = 7.0
     layer_scale_init: float = 0.25
+    mag_residual: bool = True  # log-magnitude = features + head (head zero-initialised)
 
     def __post_init__(self) -> None:
         _check_stack("VocoderConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
@@ -225,5 +227,8 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown settings {sorted(unknown)}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    if name == "vocoder" and "mag_residual" not in values:
+        values["mag_residual"] = False  # checkpoints written before the residual magnitude head existed
+    return cls(**values)
 

@@ -1,4 +1,6 @@
-"""The five student models as one set: build (random init), save and load checkpoints."""
+"""The five student models as one set (+ an optional HQ converter): build (random init), save and load checkpoints.
+
+A checkpoint may carry ``converter_hq`` (phase hq); files without it load with ``converter_hq = None``."""
 
 from __future__ import annotations
 
@@ -20,11 +22,13 @@ from tmrvc_train.models.config import (
 )
 from tmrvc_train.models.content_encoder import ContentEncoder
 from tmrvc_train.models.converter import Converter
+from tmrvc_train.models.converter_hq import ConverterHQ
 from tmrvc_train.models.ir_estimator import IREstimator
 from tmrvc_train.models.speaker_encoder import SpeakerEncoder
 from tmrvc_train.models.vocoder import Vocoder
 
 MODEL_NAMES: tuple[str, ...] = ("content_encoder", "ir_estimator", "speaker_encoder", "converter", "vocoder")
+HQ_NAME = "converter_hq"  # optional member; its settings are the converter's (ConverterConfig)
 CHECKPOINT_FORMAT = "tmrvc-students"
 CHECKPOINT_VERSION = 1
 _MODEL_CLASSES: dict[str, type[nn.Module]] = {
@@ -38,21 +42,30 @@ _MODEL_CLASSES: dict[str, type[nn.Module]] = {
 
 @dataclass
 class StudentModels:
-    """The five students; ``speaker_encoder.cfg.lora_size`` must equal ``converter.cfg.lora_size``."""
+    """The five students (+ optional ``converter_hq``); ``speaker_encoder.cfg.lora_size`` must equal
+    ``converter.cfg.lora_size``. The HQ converter's FiLM layers are tied to the converter's (the same modules)."""
 
     content_encoder: ContentEncoder
     ir_estimator: IREstimator
     speaker_encoder: SpeakerEncoder
     converter: Converter
     vocoder: Vocoder
+    converter_hq: ConverterHQ | None = None
 
     def __post_init__(self) -> None:
         if self.speaker_encoder.cfg.lora_size != self.converter.cfg.lora_size:
             raise ValueError(f"speaker_encoder lora_size {self.speaker_encoder.cfg.lora_size} does not match the "
                              f"converter's LoRA size {self.converter.cfg.lora_size}")
+        if self.converter_hq is not None:
+            if self.converter_hq.cfg != self.converter.cfg:
+                raise ValueError(f"converter_hq settings {self.converter_hq.cfg} differ from the converter's "
+                                 f"{self.converter.cfg}")
+            self.converter_hq.film = self.converter.film
 
     def items(self) -> list[tuple[str, nn.Module]]:
-        return [(name, getattr(self, name)) for name in MODEL_NAMES]
+        """(name, model) of the five students, then ``converter_hq`` when present."""
+        names = MODEL_NAMES + ((HQ_NAME,) if self.converter_hq is not None else ())
+        return [(name, getattr(self, name)) for name in names]
 
     def eval(self) -> "StudentModels":
         for _, m in self.items():
@@ -71,7 +84,8 @@ def build_students(size: str = "default", seed: int = 0) -> StudentModels:
 
 
 def save_checkpoint(path: str | Path, students: StudentModels, training: dict[str, Any] | None = None) -> None:
-    """Write {format, version, models: {name: {config, state_dict}}, training} with torch.save."""
+    """Write {format, version, models: {name: {config, state_dict}}, training} with torch.save (``converter_hq``
+    among the models when the students have one)."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
@@ -102,4 +116,8 @@ def load_checkpoint(path: str | Path) -> tuple[StudentModels, dict[str, Any]]:
         model = _MODEL_CLASSES[name](config_from_dict(name, entry["config"]))
         model.load_state_dict(entry["state_dict"])
         models[name] = model
+    hq = payload["models"].get(HQ_NAME)
+    if hq is not None:
+        models[HQ_NAME] = ConverterHQ(config_from_dict("converter", hq["config"]))
+        models[HQ_NAME].load_state_dict(hq["state_dict"])
     return StudentModels(**models).eval(), dict(payload.get("training", {}))

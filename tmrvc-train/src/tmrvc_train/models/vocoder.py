@@ -12,7 +12,9 @@ from tmrvc_train.models.config import VocoderConfig
 class Vocoder(nn.Module):
     """features (B, 513, T) → (stft_mag (B, 513, T), stft_phase (B, 513, T)); state (B, channels, S).
 
-    Magnitude = exp(clamp(log-magnitude head, log_mag_min, log_mag_max)); phase = atan2(sin head, cos head).
+    Magnitude = exp(clamp(log_mag, log_mag_min, log_mag_max)) with log_mag = features + head (``mag_residual``,
+    the head starts at zero: an exact copy of the input magnitude at step 0) or log_mag = head; phase =
+    atan2(sin head, cos head).
     """
 
     def __init__(self, cfg: VocoderConfig | None = None) -> None:
@@ -23,6 +25,9 @@ class Vocoder(nn.Module):
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.out_norm = nn.LayerNorm(c.channels)
         self.mag_head = nn.Linear(c.channels, c.n_freq_bins)
+        if c.mag_residual:
+            nn.init.zeros_(self.mag_head.weight)
+            nn.init.zeros_(self.mag_head.bias)
         self.phase_head = nn.Linear(c.channels, 2 * c.n_freq_bins)
 
     @property
@@ -33,9 +38,13 @@ class Vocoder(nn.Module):
         """Zero state (batch, channels, state_frames)."""
         return self.stack.init_state(batch, device)
 
-    def _heads(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _heads(self, h: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """h (B, C, T), features (B, 513, T) → stft_mag, stft_phase (B, 513, T)."""
         h = self.out_norm(h.transpose(1, 2))  # (B, T, C)
-        log_mag = self.mag_head(h).clamp(self.cfg.log_mag_min, self.cfg.log_mag_max)
+        log_mag = self.mag_head(h)
+        if self.cfg.mag_residual:
+            log_mag = log_mag + features.transpose(1, 2)
+        log_mag = log_mag.clamp(self.cfg.log_mag_min, self.cfg.log_mag_max)
         sin_cos = self.phase_head(h)
         n = self.cfg.n_freq_bins
         phase = torch.atan2(sin_cos[..., :n], sin_cos[..., n:])
@@ -44,7 +53,7 @@ class Vocoder(nn.Module):
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """features (B, 513, T) → stft_mag (B, 513, T), stft_phase (B, 513, T)."""
         check_tensor("features", features, self.cfg.in_channels)
-        return self._heads(self.stack(self.in_proj(features.transpose(1, 2)).transpose(1, 2)))
+        return self._heads(self.stack(self.in_proj(features.transpose(1, 2)).transpose(1, 2)), features)
 
     def forward_streaming(self, features: torch.Tensor, state: torch.Tensor
                           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -52,5 +61,5 @@ class Vocoder(nn.Module):
         check_tensor("features", features, self.cfg.in_channels)
         check_state("vocoder state", state, features, self.cfg.channels, self.state_frames)
         h, new_state = self.stack.forward_streaming(self.in_proj(features.transpose(1, 2)).transpose(1, 2), state)
-        mag, phase = self._heads(h)
+        mag, phase = self._heads(h, features)
         return mag, phase, new_state

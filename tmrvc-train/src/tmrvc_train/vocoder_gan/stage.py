@@ -1,5 +1,6 @@
 """Vocoder training through the engine's iSTFT: multi-resolution STFT + mel L1 + LSGAN (multi-period and
-multi-resolution discriminators) + feature matching. Phase "vocoder" feeds ground-truth features; phase
+multi-resolution discriminators) + feature matching + anti-wrapping phase losses against the crop's own STFT
+phase (losses/phase.py). Phase "vocoder" feeds ground-truth features; phase
 "vocoder_ft" feeds the (frozen) converter's reconstruction of the same utterance."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import torch
 from tmrvc_core import constants as K
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
-from tmrvc_train.losses import (EngineISTFT, MultiResolutionSTFTLoss, WaveMelLoss, discriminator_loss,
-                                feature_matching_loss, generator_loss)
+from tmrvc_train.losses import (CropSTFT, EngineISTFT, MultiResolutionSTFTLoss, PhaseLoss, WaveMelLoss,
+                                discriminator_loss, feature_matching_loss, generator_loss)
+from tmrvc_train.losses.phase import FIRST_FULL_FRAME
 from tmrvc_train.models import StudentModels
 from tmrvc_train.trainers.data import CacheIndex
 from tmrvc_train.trainers.loop import mel_image
@@ -38,6 +40,8 @@ class VocoderStage(StudentStage):
         self.istft = EngineISTFT().to(rt.device)
         self.mrstft = MultiResolutionSTFTLoss().to(rt.device)
         self.melloss = WaveMelLoss().to(rt.device)
+        self.crop_stft = CropSTFT().to(rt.device)
+        self.phase_loss = PhaseLoss()
 
     @torch.no_grad()
     def input_features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -47,6 +51,13 @@ class VocoderStage(StudentStage):
         s = self.students
         content = s.content_encoder(batch["mel"], batch["f0"])
         return s.converter(content, speaker_condition(s, batch["ref_mel"]), batch["acoustic"])
+
+    def phase_terms(self, phase: torch.Tensor, wav: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Anti-wrapping phase losses of the predicted phase (B, 513, T) against the STFT of the crop's
+        waveform (B, 240 T), over the frames whose analysis window lies inside the crop."""
+        spec = self.crop_stft(wav)  # frames FIRST_FULL_FRAME … T − 2
+        pred = phase.float()[..., FIRST_FULL_FRAME:FIRST_FULL_FRAME + spec.shape[-1]]
+        return self.phase_loss(pred, torch.angle(spec), spec.abs())
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         cfg, hop = self.cfg, K.HOP_LENGTH
@@ -66,6 +77,10 @@ class VocoderStage(StudentStage):
         stft = self.mrstft(y, x)
         mel = self.melloss(y, x)
         loss = cfg.stft_weight * stft + cfg.mel_weight * mel
+        if cfg.phase_weight > 0:
+            terms = self.phase_terms(phase, batch["wav"])
+            loss = loss + cfg.phase_weight * sum(terms.values())
+            out.update({f"phase_{k}": v for k, v in terms.items()})
         if adv:
             fake, fake_f = self.disc(y)
             with torch.no_grad():
