@@ -45,6 +45,14 @@ def test_speaker_judge_orders_voices(eval_corpus: Path) -> None:
     assert same_speaker_baseline(refs) == pytest.approx(same, abs=1e-6)
     assert same_speaker_baseline(refs[:1]) is None
     assert np.linalg.norm(speaker_centroid(refs)) == pytest.approx(1.0)
+    # Audio the judge's VAD finds no speech in is scored whole (a bad conversion gets a score, not a crash) ...
+    assert judge.untrimmed == 0
+    hum = 0.3 * np.sin(2 * np.pi * 50.0 * np.arange(SR) / SR)
+    assert np.linalg.norm(judge.embed(hum, SR)) == pytest.approx(1.0, abs=1e-5)
+    assert judge.untrimmed == 1
+    # ... but digital silence has nothing to embed.
+    with pytest.raises(ValueError, match="silent"):
+        judge.embed(np.zeros(SR), SR)
 
 
 def _tone(f0: np.ndarray, hop: int = SR // 100) -> np.ndarray:

@@ -94,6 +94,9 @@ def main(cfg: EvalConfig) -> dict:
         notes.append("intelligibility omitted: no reference transcripts (transcripts JSON or <source>/<name>.txt)")
     if not gt:
         notes.append("MCD omitted: no parallel ground truth given")
+    if judge.untrimmed:
+        notes.append(f"speaker judge: {judge.untrimmed} utterance(s) held no frame its VAD calls speech and were "
+                     "embedded untrimmed")
     summary = summarise(scores, target, texts)
     if cfg.codes:
         for q, v in perplexities_from_file(Path(cfg.codes)).items():

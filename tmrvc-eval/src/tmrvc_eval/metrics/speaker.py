@@ -19,14 +19,21 @@ class SpeakerJudge:
         resemblyzer = import_quietly("resemblyzer")
         self._pre = resemblyzer.preprocess_wav
         self._enc = resemblyzer.VoiceEncoder("cpu", verbose=False)
+        self.untrimmed = 0  # utterances the judge's VAD found no speech in, embedded without trimming
 
     def embed(self, x: np.ndarray, sr: int) -> np.ndarray:
         """x: (n,) float → (256,) unit-norm utterance embedding."""
         # resample here (scipy) so resemblyzer does not pull in librosa for it
-        w = self._pre(resample(np.asarray(x, dtype=np.float64), sr, JUDGE_RATE).astype(np.float32),
-                      source_sr=JUDGE_RATE)
+        x16 = resample(np.asarray(x, dtype=np.float64), sr, JUDGE_RATE).astype(np.float32)
+        peak = float(np.max(np.abs(x16))) if x16.size else 0.0
+        if x16.size < JUDGE_RATE // 10 or peak <= 0.0:
+            raise ValueError("speaker judge: utterance is silent or shorter than 0.1 s")
+        w = self._pre(x16, source_sr=JUDGE_RATE)
         if len(w) < JUDGE_RATE // 10:
-            raise ValueError("speaker judge: utterance is silent after voice-activity trimming")
+            # Badly converted audio (noise, buzz) can hold no frame the VAD calls speech; score it whole rather
+            # than drop it, so a bad model gets a bad score instead of a crashed evaluation.
+            w = x16 / peak * 0.5
+            self.untrimmed += 1
         before = self._torch.get_num_threads()
         if self._threads > 0:
             self._torch.set_num_threads(self._threads)
