@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "demo-output")
     a = p.parse_args(argv)
     ctx = Context(out=a.out.resolve(), quick=a.quick)
+    # The engine's Python module (latency and parity stages) lives in the build tree.
+    sys.path.insert(0, str(ctx.build / "tmrvc-engine"))
     run_stages(ctx, TRAINING_STAGES + ENGINE_STAGES)
     report = write_report(ctx)
     print(f"[demo] report: {report}")
