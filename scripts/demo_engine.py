@@ -16,7 +16,8 @@ from demo_stages import ROOT, Context, Stage, sh, uv_run
 BLOCK = 256
 
 
-def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 0.0) -> dict:
+def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 0.0,
+                 vocoder_phase: bool = False) -> dict:
     ev = Path(ctx.results["eval_set"]["dir"])
     speaker = ctx.out / "target.tmrvc_speaker"
     rtfs, latency = [], None
@@ -25,12 +26,14 @@ def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 
                "--allow-model-mismatch", src, dest / src.name]
         if int8:
             cmd.insert(1, "--int8")
+        if vocoder_phase:
+            cmd.insert(1, "--vocoder-phase")
         dest.mkdir(parents=True, exist_ok=True)
         out = sh(cmd)
         latency = int(re.search(r"latency: (\d+)", out).group(1))
         rtfs.append(float(re.search(r"real-time factor: ([0-9.]+)", out).group(1)))
     return {"files": len(rtfs), "latency_samples": latency, "rtf_median": float(np.median(rtfs)), "dir": str(dest),
-            "q": q}
+            "q": q, "vocoder_phase": vocoder_phase}
 
 
 def stage_convert(ctx: Context) -> dict:
@@ -39,6 +42,9 @@ def stage_convert(ctx: Context) -> dict:
             "int8": _convert_all(ctx, ctx.out / "models", conv / "int8", True),
             # q = 1: six hops of lookahead, the 80 ms F0 window and converter_hq.onnx when the folder has one
             "fp32_q1": _convert_all(ctx, ctx.out / "models", conv / "fp32_q1", False, q=1.0),
+            # the vocoder's own phase instead of the reconstructed one (docs/dsp-and-streaming.md)
+            "fp32_vocoder_phase": _convert_all(ctx, ctx.out / "models", conv / "fp32_vocoder_phase", False,
+                                               vocoder_phase=True),
             "python": _convert_python(ctx, conv / "python")}
 
 
@@ -99,7 +105,7 @@ def stage_eval(ctx: Context) -> dict:
     results = {"identity": _eval(ctx, ev / "source", "identity"),
                "ground_truth": _eval(ctx, ev / "ground_truth", "ground_truth"),
                "other_voice": _eval(ctx, ev / "other", "other_voice")}
-    for variant in ("fp32", "int8", "plugin", "fp32_q1", "python"):
+    for variant in ("fp32", "int8", "plugin", "fp32_q1", "fp32_vocoder_phase", "python"):
         d = ctx.out / "converted" / variant
         if d.is_dir() and any(d.glob("*.wav")):
             results[variant] = _eval(ctx, d, variant)
@@ -136,7 +142,7 @@ def stage_latency(ctx: Context) -> dict:
     return {"rows": rows}
 
 
-def _parity(ctx: Context, x: np.ndarray, rate: int, q: float) -> dict:
+def _parity(ctx: Context, x: np.ndarray, rate: int, q: float, vocoder_phase: bool) -> dict:
     import tmrvc_engine  # noqa: PLC0415
     from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert  # noqa: PLC0415
 
@@ -144,15 +150,17 @@ def _parity(ctx: Context, x: np.ndarray, rate: int, q: float) -> dict:
     e.load_models(str(ctx.out / "models"))
     e.load_speaker(str(ctx.out / "target.tmrvc_speaker"))
     e.set_quality(q)
+    e.set_vocoder_phase(vocoder_phase)
     e.prepare(rate, BLOCK)
     e.set_non_realtime(True)
     y = e.process(x, BLOCK)[BLOCK:]  # the engine's extra host block of buffering; the reference has none
     hq = bool(e.stats()["hq_converter"])
     ref = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker",
-                            ReferenceSettings(quality=q))[: y.size]
+                            ReferenceSettings(quality=q, vocoder_phase=vocoder_phase))[: y.size]
     err = float(np.sum((ref.astype(np.float64) - y) ** 2))
     snr = 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / max(err, 1e-30))
-    return {"q": q, "hq_converter": hq, "snr_db": float(snr), "max_abs": float(np.max(np.abs(ref - y)))}
+    return {"q": q, "hq_converter": hq, "vocoder_phase": vocoder_phase, "snr_db": float(snr),
+            "max_abs": float(np.max(np.abs(ref - y)))}
 
 
 def stage_parity(ctx: Context) -> dict:
@@ -160,14 +168,15 @@ def stage_parity(ctx: Context) -> dict:
     src = sorted((Path(ctx.results["eval_set"]["dir"]) / "source").glob("*.wav"))[0]
     x, rate = sf.read(src, dtype="float32")
     x = x[: 5 * rate]
-    runs = [_parity(ctx, x, rate, q) for q in (0.0, 1.0)]
+    runs = [_parity(ctx, x, rate, q, vp) for vp in (True, False) for q in (0.0, 1.0)]
     return {"file": src.name, "seconds": len(x) / rate, "rate": rate, "snr_db": runs[0]["snr_db"],
             "max_abs": runs[0]["max_abs"], "runs": runs}
 
 
 ENGINE_STAGES = [
     Stage("convert", stage_convert, lambda c: [c.out / "converted/fp32", c.out / "converted/int8",
-                                               c.out / "converted/fp32_q1", c.out / "converted/python"]),
+                                               c.out / "converted/fp32_q1", c.out / "converted/python",
+                                               c.out / "converted/fp32_vocoder_phase"]),
     Stage("plugin", stage_plugin, lambda c: []),
     Stage("eval", stage_eval, lambda c: [c.out / "eval"]),
     Stage("bench", stage_bench, lambda c: [c.work / "bench.json"]),

@@ -9,6 +9,7 @@ import numpy as np
 import soundfile as sf
 
 SPECTROGRAM_ROWS = (("source (unconverted)", "source"), ("converted, FP32, q = 0", "fp32"),
+                    ("converted, FP32, q = 0, the vocoder's own phase", "fp32_vocoder_phase"),
                     ("converted, FP32, q = 1 (lookahead / HQ)", "fp32_q1"),
                     ("target voice, same sentence (ground truth)", "ground_truth"))
 

@@ -17,7 +17,8 @@ HEADLINE = [("speaker_similarity_converted_to_target", "speaker similarity → t
             ("loudness_rms_ratio_mean", "output/input RMS ratio", "1.0"),
             ("artefact_index_converted_db", "HF tonal artefact index (dB)", "lower"),
             ("wer_converted", "word error rate (pocketsphinx)", "lower")]
-COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin", "fp32_q1", "python")
+COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin", "fp32_q1", "fp32_vocoder_phase",
+           "python")
 
 
 def _summary(metrics: dict) -> dict:
@@ -46,7 +47,7 @@ def quality_table(results: dict) -> list[str]:
     for key, label, _better in HEADLINE:
         if any(key in sums[c] for c in cols):
             lines.append(f"| {label} | " + " | ".join(_fmt(sums[c].get(key)) for c in cols) + " |")
-    for c in ("fp32", "int8", "fp32_q1"):
+    for c in ("fp32", "int8", "fp32_q1", "fp32_vocoder_phase"):
         if c in sums and "identity" in sums and "ground_truth" in sums:
             gaps = []
             for key in ("speaker_similarity_converted_to_target", "mcd_db"):
@@ -62,8 +63,9 @@ def quality_table(results: dict) -> list[str]:
         lines.append(f"\nC++ engine (fp32) vs the Python streaming reference (python) on the same inputs: largest "
                      f"metric difference {deltas[worst]:.4f} ({worst}; target ≤ 0.01)" if worst else "")
     lines.append("\nColumns: fp32/int8 = tmrvc-convert (C++ engine) at q = 0; plugin = the VST3 in pedalboard; "
-                 "fp32_q1 = tmrvc-convert at q = 1 (6 hops lookahead, HQ converter); python = the Python streaming "
-                 "reference (tmrvc_core + ONNX Runtime in Python) on the same FP32 models.")
+                 "fp32_q1 = tmrvc-convert at q = 1 (6 hops lookahead, HQ converter); fp32_vocoder_phase = synthesis with "
+                 "the vocoder's own phase instead of the reconstructed one (the default); python = the Python "
+                 "streaming reference (tmrvc_core + ONNX Runtime in Python) on the same FP32 models.")
     return lines
 
 
@@ -91,7 +93,8 @@ def parity_lines(parity: dict) -> list[str]:
     runs = parity.get("runs") or [{"q": 0.0, "snr_db": parity.get("snr_db", float("nan")),
                                     "max_abs": parity.get("max_abs", float("nan"))}]
     return [f"- whole pipeline on {parity.get('seconds', 0):.1f} s of `{parity.get('file')}` at {parity.get('rate')} Hz, "
-            f"q = {run['q']:g}{' (HQ converter)' if run.get('hq_converter') else ''}: SNR {run['snr_db']:.1f} dB "
+            f"q = {run['q']:g}{' (HQ converter)' if run.get('hq_converter') else ''}, "
+            f"{'vocoder' if run.get('vocoder_phase') else 'reconstructed'} phase: SNR {run['snr_db']:.1f} dB "
             f"(contract ≥ 60), max abs {run['max_abs']:.2e}" for run in runs]
 
 
@@ -106,7 +109,7 @@ def figures(ctx: Context) -> list[str]:
     name = f"{pairs[0]}.wav"
     ev = Path(es["dir"])
     files = {"source": ev / "source" / name, "ground_truth": ev / "ground_truth" / name}
-    for variant in ("fp32", "fp32_q1"):
+    for variant in ("fp32", "fp32_vocoder_phase", "fp32_q1"):
         files[variant] = ctx.out / "converted" / variant / name
     spec = spectrogram_figure(files, ctx.out / "spectrogram.png")
     lines = [f"![spectrograms]({spec.name})" if spec else "(no spectrogram)", ""]

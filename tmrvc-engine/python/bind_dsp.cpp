@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tmrvc/constants.h"
+#include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
 #include "tmrvc/polyphase_resampler.h"
 #include "tmrvc/stft_processor.h"
@@ -107,6 +108,23 @@ FloatArray trackSignal(PitchTracker& tracker, const FloatArray& signal) {
     return f0;
 }
 
+// mag (513, T) -> phase (513, T), frame after frame through the reconstructor (continues its state).
+FloatArray reconstructPhase(PhaseReconstructor& r, const FloatArray& mag) {
+    if (mag.ndim() != 2 || mag.shape(0) != constants::kNFreqBins)
+        throw py::value_error("reconstruct(mag): expected shape (513, T), got ndim " + std::to_string(mag.ndim()));
+    const py::ssize_t frames = mag.shape(1);
+    FloatArray phase({static_cast<py::ssize_t>(constants::kNFreqBins), frames});
+    auto in = mag.unchecked<2>();
+    auto out = phase.mutable_unchecked<2>();
+    std::vector<float> m(constants::kNFreqBins), p(constants::kNFreqBins);
+    for (py::ssize_t t = 0; t < frames; ++t) {
+        for (py::ssize_t k = 0; k < constants::kNFreqBins; ++k) m[static_cast<std::size_t>(k)] = in(k, t);
+        r.step(m.data(), p.data());
+        for (py::ssize_t k = 0; k < constants::kNFreqBins; ++k) out(k, t) = p[static_cast<std::size_t>(k)];
+    }
+    return phase;
+}
+
 FloatArray resampleBlock(PolyphaseResampler& resampler, const FloatArray& block) {
     require1d(block, "process(block)");
     const int n = static_cast<int>(block.shape(0));
@@ -141,6 +159,10 @@ void bindDsp(py::module_& m) {
              py::arg("frame"), "frame (W,) -> F0 in Hz, 0 = unvoiced")
         .def("track", &trackSignal, py::arg("x"), "x (n,) -> (n // 240,) F0 over the causal frames")
         .def_property_readonly("window_length", &PitchTracker::windowLength);
+    py::class_<PhaseReconstructor>(m, "PhaseReconstructor")
+        .def(py::init<>())
+        .def("reconstruct", &reconstructPhase, py::arg("mag"), "mag (513,T) -> phase (513,T), state carried")
+        .def("reset", &PhaseReconstructor::reset);
     m.def("f0_to_model_input", &f0ToModelInput, py::arg("f0_hz"), py::arg("semitones") = 0.0f);
 
     py::class_<PolyphaseResampler>(m, "PolyphaseResampler")

@@ -222,6 +222,7 @@ void bindStreamingEngine(py::module_& m) {
         .def("set_dry_wet", &E::setDryWet, py::arg("wet"))
         .def("set_output_gain_db", &E::setOutputGainDb, py::arg("db"))
         .def("set_bypass", &E::setBypass, py::arg("on"))
+        .def("set_vocoder_phase", &E::setVocoderPhase, py::arg("on"))
         .def("set_injected_hop_delay_ms", &E::setInjectedHopDelayMs, py::arg("ms"))
         .def("models_loaded", &E::modelsLoaded)
         .def("speaker_loaded", &E::speakerLoaded)

@@ -103,6 +103,7 @@ void HopProcessor::restartSynthesis(const HopProfile& profile) noexcept {
     prevMag_.fill(0.0f);
     prevPhase_.fill(0.0f);
     for (auto& frame : contentRing_) frame.fill(0.0f);
+    phaseReconstructor_.reset();
     estimatorDue_ = true;
 }
 
@@ -237,7 +238,8 @@ bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& cont
     const float* phase = vc.output(at(ix.vcPhase));
     if (!allFinite(mag, mag_.size()) || !allFinite(phase, phase_.size())) return false;
     std::memcpy(mag_.data(), mag, sizeof(float) * mag_.size());
-    std::memcpy(phase_.data(), phase, sizeof(float) * phase_.size());
+    if (controls.vocoderPhase) std::memcpy(phase_.data(), phase, sizeof(float) * phase_.size());
+    else phaseReconstructor_.step(mag_.data(), phase_.data());  // coherent harmonics (docs: "Phase reconstruction")
     return true;
 }
 

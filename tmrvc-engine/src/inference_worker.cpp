@@ -121,6 +121,7 @@ HopControls InferenceWorker::controls() noexcept {
     h.drrDb = params.drrDb.load();
     h.tiltDbPerOct = params.tiltDbPerOct.load();
     h.pauseEstimator = policy_.pauseEstimator();
+    h.vocoderPhase = params.vocoderPhase.load();
     const float q = std::min(std::clamp(params.quality.load(), 0.0f, 1.0f), policy_.qCap());
     stats.effectiveQuality.store(q);
     h.f0Window = c::kF0WindowLength +

@@ -381,6 +381,7 @@ void StreamingEngine::setQuality(float q) noexcept { impl_->worker.params.qualit
 void StreamingEngine::setDryWet(float wet) noexcept { impl_->wet.store(std::clamp(wet, 0.0f, 1.0f)); }
 void StreamingEngine::setOutputGainDb(float db) noexcept { impl_->gainDb.store(clampTo(db, c::kOutputGainRangeDb)); }
 void StreamingEngine::setBypass(bool on) noexcept { impl_->worker.params.bypass.store(on); }
+void StreamingEngine::setVocoderPhase(bool on) noexcept { impl_->worker.params.vocoderPhase.store(on); }
 void StreamingEngine::setInjectedHopDelayMs(double ms) noexcept { impl_->worker.params.injectedDelayMs.store(ms); }
 
 bool StreamingEngine::modelsLoaded() const noexcept { return impl_->modelsLoaded.load(); }

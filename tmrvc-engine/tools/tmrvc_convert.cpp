@@ -1,6 +1,6 @@
 // tmrvc-convert: offline conversion of a WAV file through exactly the engine's streaming process().
 //   tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--int8]
-//                 [--allow-model-mismatch] [--identity] IN.wav OUT.wav
+//                 [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
 // Non-real-time rendering (process() waits for inference), so the output is complete and deterministic.
 // Output: same rate and length as the input, mono 32-bit float WAV. Errors: one line on stderr, exit 1 (2 for usage).
 #include <algorithm>
@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--int8] "
-    "[--allow-model-mismatch] [--identity] IN.wav OUT.wav";
+    "[--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
 constexpr int kMaxBlock = 1 << 16;
 
 struct Args {
@@ -28,6 +28,7 @@ struct Args {
     double pitch = 0.0;
     bool identity = false;
     bool int8 = false;
+    bool vocoderPhase = false;  // the vocoder's own phase instead of the reconstructed one
     bool allowModelMismatch = false;
 };
 
@@ -63,6 +64,8 @@ std::string parseArgs(int argc, char** argv, Args& a) {
             a.identity = true;
         } else if (arg == "--int8") {
             a.int8 = true;
+        } else if (arg == "--vocoder-phase") {
+            a.vocoderPhase = true;
         } else if (arg == "--allow-model-mismatch") {
             a.allowModelMismatch = true;
         } else if (arg == "--models" || arg == "--speaker") {
@@ -120,6 +123,7 @@ int main(int argc, char** argv) {
     }
     engine.setPitchShiftSemitones(static_cast<float>(a.pitch));
     engine.setQuality(static_cast<float>(a.q));
+    engine.setVocoderPhase(a.vocoderPhase);
     engine.setNonRealtime(true);
     err = engine.prepare(static_cast<double>(audio.sampleRate), a.block);
     if (!err.empty()) return fail(err);

@@ -10,6 +10,7 @@
 
 #include "tmrvc/constants.h"
 #include "tmrvc/ort_session_bundle.h"
+#include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
 #include "tmrvc/speaker_file.h"
 #include "tmrvc/stft_processor.h"
@@ -69,6 +70,7 @@ struct HopControls {
     float rt60 = 0.5f, drrDb = 10.0f, tiltDbPerOct = 0.0f;
     bool pauseEstimator = false;  // keep the last acoustic params (CPU overload policy)
     int f0Window = constants::kF0WindowLength;  // YIN window in samples (the q knob lengthens it)
+    bool vocoderPhase = false;  // synthesise with the vocoder's own phase instead of the reconstructed one
 };
 
 class HopProcessor {
@@ -108,6 +110,7 @@ private:
 
     StftProcessor stft_;
     PitchTracker pitch_;
+    PhaseReconstructor phaseReconstructor_;
     HopProfile profile_;
     std::vector<float> history_;  // newest kHistoryLength samples, oldest first
     std::array<float, constants::kNFreqBins> mag_{}, phase_{}, prevMag_{}, prevPhase_{};

@@ -31,6 +31,7 @@ struct WorkerParams {
     std::atomic<bool> manualAcoustic{false};
     std::atomic<float> rt60{0.5f}, drrDb{10.0f}, tiltDbPerOct{0.0f};
     std::atomic<double> injectedDelayMs{0.0};
+    std::atomic<bool> vocoderPhase{false};  // the vocoder's own phase instead of the reconstructed one
     std::atomic<bool> offline{false};  // non-real-time rendering: no deadline, so no overload policy
 };
 

@@ -81,6 +81,9 @@ public:
     void setDryWet(float wet) noexcept;                // 0 = dry (latency-aligned), 1 = wet
     void setOutputGainDb(float db) noexcept;
     void setBypass(bool on) noexcept;                  // latency-aligned dry, cross-faded
+    // Synthesise with the vocoder's own phase output instead of the phase reconstructed from its magnitude
+    // (the default; docs/dsp-and-streaming.md, "Phase reconstruction").
+    void setVocoderPhase(bool on) noexcept;
 
     bool modelsLoaded() const noexcept;
     bool speakerLoaded() const noexcept;

@@ -16,6 +16,7 @@ import onnxruntime as ort
 from tmrvc_core import constants as C
 from tmrvc_core.dsp import f0_to_model_input, istft_ola, log_mel, magnitude_phase, resample
 from tmrvc_core.dsp.f0 import f0_delayed_track
+from tmrvc_core.dsp.phase import PhaseReconstructor
 from tmrvc_core.dsp.timing import (counts, f0_window_for, ir_interval_for, latency_samples, lookahead_host_samples, lookahead_hops,
                                    prefill)
 from tmrvc_core.speaker_file import read_speaker_file
@@ -31,6 +32,7 @@ class ReferenceSettings:
     gain_db: float = 0.0
     int8: bool = False
     quality: float = 0.0  # q: lookahead round(6 q) hops, F0 window, HQ converter when the folder has one
+    vocoder_phase: bool = False  # the vocoder's own phase instead of the reconstructed one
 
 
 def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
@@ -141,6 +143,7 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
     out_mag = np.zeros((C.N_FREQ_BINS, n_hops))
     out_phase = np.zeros((C.N_FREQ_BINS, n_hops))
     params = np.zeros((1, C.N_ACOUSTIC_PARAMS), np.float32)
+    phase_rec = PhaseReconstructor()
     for t in range(n_hops):
         (content,) = models.run("content_encoder", {"mel_frame": enc_mel[None, :, t:t + 1],
                                                     "f0": f0_in[None, None, t:t + 1]})
@@ -155,7 +158,9 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
         else:
             (features,) = models.run("converter", {"content": content, **cond})
         m, p = models.run("vocoder", {"features": features})
-        out_mag[:, t], out_phase[:, t] = m[0, :, 0], p[0, :, 0]
+        out_mag[:, t] = m[0, :, 0]
+        # the engine synthesises from float32 phase
+        out_phase[:, t] = p[0, :, 0] if settings.vocoder_phase else phase_rec.step(m[0, :, 0]).astype(np.float32)
     return out_mag, out_phase
 
 

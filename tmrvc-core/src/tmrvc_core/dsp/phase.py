@@ -1,0 +1,77 @@
+"""Phase from magnitude: peak-locked phase accumulation (docs/dsp-and-streaming.md, "Phase reconstruction").
+
+The causal vocoder cannot track phase across frames (its state is its input history, so a steady harmonic gets
+the same phase every frame). This reconstruction gives every spectral peak a phase that advances by its own
+frequency from hop to hop, and locks the bins around the peak to it, so harmonics stay coherent. Float64; the C++
+engine's PhaseReconstructor (tmrvc-engine/src/phase_reconstructor.cpp) is its twin.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tmrvc_core.constants import FEATURE_FLOOR, HOP_LENGTH, N_FFT, N_FREQ_BINS, WINDOW_LENGTH
+
+POINTER_JUMPS = 10  # 2**10 >= N_FREQ_BINS: every bin reaches its peak
+BIN_OMEGA = 2.0 * math.pi * np.arange(N_FREQ_BINS, dtype=np.float64) / N_FFT  # bin centres, rad/sample
+CENTRE = WINDOW_LENGTH // 2  # the analysis window's centre, samples
+
+
+def wrap(x: np.ndarray) -> np.ndarray:
+    """Into [-pi, pi): ``fmod(x + pi, 2 pi)``, plus 2 pi when negative, minus pi (the C++ twin does the same)."""
+    r = np.fmod(x + math.pi, 2.0 * math.pi)
+    return np.where(r < 0.0, r + 2.0 * math.pi, r) - math.pi
+
+
+def peak_owners(log_mag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log_mag (513,) → (owner (513,) int: the peak each bin climbs to, omega (513,): that peak's frequency in
+    rad/sample from a parabola through the log-magnitudes around it). Regions end at the valleys."""
+    n = log_mag.shape[0]
+    k = np.arange(n)
+    left = np.concatenate([[log_mag[0] - 1.0], log_mag[:-1]])
+    right = np.concatenate([log_mag[1:], [log_mag[-1] - 1.0]])
+    up = np.where(right > left, k + 1, k - 1)
+    owner = np.where(np.maximum(left, right) > log_mag, up, k)
+    for _ in range(POINTER_JUMPS):
+        owner = owner[owner]
+    kk = np.clip(owner, 1, n - 2)
+    a, m, c = log_mag[kk - 1], log_mag[kk], log_mag[kk + 1]
+    den = a - 2.0 * m + c
+    safe = np.where(np.abs(den) > 1e-9, den, 1.0)
+    frac = np.where(np.abs(den) > 1e-9, np.clip(0.5 * (a - c) / safe, -0.5, 0.5), 0.0)
+    frac = np.where((owner == 0) | (owner == n - 1), 0.0, frac)
+    return owner, 2.0 * math.pi * (owner + frac) / N_FFT
+
+
+class PhaseReconstructor:
+    """Streaming state: psi (513,) the per-bin sinusoid phase, omega_prev (513,) last frame's peak frequency.
+
+    step(mag (513,)) → phase (513,) for that frame. Starts at psi = 0, omega_prev = the bin centres.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.psi = np.zeros(N_FREQ_BINS)
+        self.omega_prev = BIN_OMEGA.copy()
+
+    def step(self, mag: np.ndarray) -> np.ndarray:
+        mag = np.asarray(mag, dtype=np.float64)
+        if mag.shape != (N_FREQ_BINS,):
+            raise ValueError(f"expected a magnitude frame of shape ({N_FREQ_BINS},), got {mag.shape}")
+        log_mag = np.log(np.maximum(mag, FEATURE_FLOOR))
+        owner, omega = peak_owners(log_mag)
+        advance = 0.5 * (omega + self.omega_prev[owner]) * HOP_LENGTH  # trapezoid: the frequency may glide
+        self.psi = wrap(self.psi[owner] + advance)
+        self.omega_prev = omega
+        # the peak's phase at the window centre, seen from each bin of its region
+        return wrap(self.psi + (omega - BIN_OMEGA) * CENTRE)
+
+
+def reconstruct_phase(mag: np.ndarray) -> np.ndarray:
+    """mag (513, T) → phase (513, T), frame by frame from a fresh tracker."""
+    tracker = PhaseReconstructor()
+    return np.stack([tracker.step(mag[:, t]) for t in range(mag.shape[1])], axis=1)

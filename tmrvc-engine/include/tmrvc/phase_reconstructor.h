@@ -1,0 +1,28 @@
+// PhaseReconstructor: phase from magnitude by peak-locked accumulation, identical to tmrvc_core.dsp.phase
+// (docs/dsp-and-streaming.md, "Phase reconstruction"). Every spectral peak's phase advances by the peak's own
+// frequency from hop to hop; the bins of its region (up to the valleys) are locked to it. Real-time safe.
+#pragma once
+
+#include <array>
+
+#include "tmrvc/constants.h"
+#include "tmrvc/realtime.h"
+
+namespace tmrvc {
+
+class PhaseReconstructor {
+public:
+    PhaseReconstructor() noexcept { reset(); }
+
+    // psi = 0, previous peak frequencies = the bin centres.
+    void reset() noexcept TMRVC_REALTIME;
+    // mag: kNFreqBins linear magnitudes of one frame → phase: kNFreqBins radians in [-pi, pi).
+    void step(const float* mag, float* phase) noexcept TMRVC_REALTIME;
+
+private:
+    static constexpr int kBins = constants::kNFreqBins;
+    std::array<double, kBins> psi_{}, omegaPrev_{}, logMag_{}, omega_{}, nextPsi_{};
+    std::array<int, kBins> owner_{}, jumped_{};
+};
+
+}  // namespace tmrvc
