@@ -49,7 +49,7 @@ def spectrogram_figure(files: dict[str, Path], dest: Path) -> Path | None:
     axes[-1, 0].set_xlabel("seconds")
     fig.tight_layout()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(dest, dpi=90)
+    fig.savefig(dest, dpi=64)
     plt.close(fig)
     return dest
 
@@ -63,7 +63,7 @@ def report_image(report_md: Path, dest: Path, max_lines: int = 62) -> Path:
 
     lines = report_md.read_text().splitlines()[:max_lines]
     lines = [ln if len(ln) <= 150 else ln[:147] + "..." for ln in lines]
-    fig = plt.figure(figsize=(13, 0.19 * len(lines) + 0.4))
+    fig = plt.figure(figsize=(13, 0.155 * len(lines) + 0.3))
     fig.text(0.01, 0.99, "\n".join(lines), family="monospace", fontsize=7.5, va="top", ha="left")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(dest, dpi=100, facecolor="white")
