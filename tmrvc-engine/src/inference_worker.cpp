@@ -226,6 +226,12 @@ void InferenceWorker::switchProfile(HopMode mode, ModelSet* set, const HopProfil
         currentIrInterval_ = static_cast<int>(set->bundle->irEstimator().dynamicLength());
     }
     current_ = 1 - current_;
+    if (fade && leaving.set != nullptr && leaving.set == set) {
+        // A profile change that keeps the models (q moved): both lanes would run the same sessions and mix their
+        // states, so the old profile fades out as its own latency-aligned dry signal instead.
+        leaving.mode = HopMode::Bypass;
+        leaving.set = nullptr;
+    }
     if (fade) {
         fader_.start(c::kCrossfadeFrames * c::kHopLength);
     } else {
