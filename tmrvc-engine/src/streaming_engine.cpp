@@ -36,6 +36,14 @@ float clampTo(float x, const std::array<double, 2>& range) noexcept {
 
 float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
 
+// One run on the loader thread so the session's first-run allocations (ONNX Runtime's arena) happen at load time,
+// not in the inference thread's first hop of a profile; then the state is zeroed again.
+void warmUp(OrtModel& m) {
+    if (!m.loaded()) return;
+    m.run();
+    m.resetState();
+}
+
 }  // namespace
 
 struct StreamingEngine::Impl {
@@ -136,7 +144,12 @@ struct StreamingEngine::Impl {
             set->hasSpeaker = err.empty();
         }
         if (err.empty()) err = set->bindIndices();
-        if (err.empty()) out = std::move(set);
+        if (err.empty()) {
+            for (OrtModel* m : {&set->bundle->contentEncoder(), &set->bundle->irEstimator(), &set->bundle->vocoder(),
+                                &set->converter(), &set->converterHq()})
+                warmUp(*m);
+            out = std::move(set);
+        }
         return err;
     }
 
@@ -282,8 +295,14 @@ void StreamingEngine::loadSpeakerAsync(const std::string& speakerPath, bool allo
 bool StreamingEngine::loading() const noexcept { return impl_->pendingLoads.load() > 0; }
 
 void StreamingEngine::waitForLoads() {
-    std::unique_lock<std::mutex> lock(impl_->jobMutex);
-    impl_->jobCv.wait(lock, [this] { return impl_->pendingLoads.load() == 0; });
+    {
+        std::unique_lock<std::mutex> lock(impl_->jobMutex);
+        impl_->jobCv.wait(lock, [this] { return impl_->pendingLoads.load() == 0; });
+    }
+    // Free the model sets the inference thread has retired since the last load (the retire FIFO's consumers are
+    // serialised by the control lock), so memory after a wait holds only the sets in use.
+    std::lock_guard<std::mutex> lock(impl_->controlMutex);
+    impl_->worker.collectRetired();
 }
 
 void StreamingEngine::setIdentityMode(bool on) { impl_->worker.params.identity.store(on); }

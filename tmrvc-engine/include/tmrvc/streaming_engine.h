@@ -50,7 +50,7 @@ public:
     void loadModelsAsync(const std::string& modelDir, bool int8 = false);
     void loadSpeakerAsync(const std::string& speakerPath, bool allowModelIdMismatch = false);
     bool loading() const noexcept;
-    // Waits until no asynchronous load is pending (tests, offline tools).
+    // Waits until no asynchronous load is pending (tests, offline tools), then frees retired model sets.
     void waitForLoads();
 
     // Analysis–resynthesis self-test: no models, vocoder replaced by the input's own STFT.
