@@ -72,16 +72,6 @@ class ConverterExport(nn.Module):
         return self.model.forward_streaming(content, spk_embed, acoustic_params, state_in)
 
 
-class ConverterHQExport(nn.Module):
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
-                state_in: torch.Tensor):
-        return self.model.forward_streaming(content, spk_embed, acoustic_params, state_in)
-
-
 class VocoderExport(nn.Module):
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -93,7 +83,7 @@ class VocoderExport(nn.Module):
 
 _WRAPPERS = {"content_encoder": ContentEncoderExport, "ir_estimator": IREstimatorExport,
              "speaker_encoder": SpeakerEncoderExport, "converter": ConverterExport, "vocoder": VocoderExport,
-             "converter_hq": ConverterHQExport}
+             "converter_hq": ConverterExport}  # same signature; its content input is the 7-frame window
 
 
 def model_specs(students: StudentModels) -> dict[str, ModelSpec]:
