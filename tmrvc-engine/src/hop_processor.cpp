@@ -9,7 +9,6 @@ namespace c = constants;
 
 namespace {
 
-constexpr double kPitchMeanHops = 200.0;  // ~2 s time constant of the input's running mean log-F0
 
 bool allFinite(const float* x, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
@@ -180,7 +179,7 @@ void HopProcessor::trackInputPitch() noexcept {
         inputLogF0Mean_ = logF0;
         inputPitchKnown_ = true;
     } else {
-        inputLogF0Mean_ += (logF0 - inputLogF0Mean_) / kPitchMeanHops;
+        inputLogF0Mean_ += (logF0 - inputLogF0Mean_) / c::kAutoPitchMeanHops;
     }
 }
 

@@ -20,6 +20,7 @@ inline constexpr double kF0Min = 50.0;
 inline constexpr double kF0Max = 1000.0;
 inline constexpr int kF0WindowLength = 960;
 inline constexpr int kF0WindowMaxLength = 1920;
+inline constexpr int kAutoPitchMeanHops = 200;
 inline constexpr double kYinThreshold = 0.15;
 inline constexpr int kDContent = 256;
 inline constexpr int kDSpeaker = 192;
@@ -81,6 +82,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "290f3ce9c4d951f2987d7c013d198017e739f18ce5b3f4355aa0185962af0d24";
+inline constexpr const char* kConstantsHash = "be7e77cea9fda8bf95db11cc94de6ff62f09a737809e448828504eae1bc7af73";
 
 }  // namespace tmrvc::constants

@@ -7,6 +7,7 @@ with the C++ ``StreamingEngine`` at any host rate and block size (the engine is 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class ReferenceSettings:
     int8: bool = False
     quality: float = 0.0  # q: lookahead round(6 q) hops, F0 window, HQ converter when the folder has one
     vocoder_phase: bool = False  # the vocoder's own phase instead of the reconstructed one
+    auto_pitch: bool = False  # add the shift that moves the input's running mean log-F0 onto the speaker's
+    preset_amount: float = 0.0  # blend of acoustic params 24..31 toward the speaker's voice-source preset
 
 
 def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
@@ -83,6 +86,9 @@ class ReferenceModels:
         spk = read_speaker_file(speaker_path, expected_embed_size=C.D_SPEAKER,
                                 expected_model_id=meta.get("model_id"))
         self.spk_embed = spk.spk_embed.astype(np.float32)[None, :]
+        self.f0_log_mean = float(spk.metadata.get("f0_log_mean", 0.0))
+        preset = spk.metadata.get("voice_source_preset")
+        self.preset = None if preset is None else np.asarray(preset, np.float32)
         sub = self.dir / "int8" if int8 else self.dir
         self.sessions = {}
         merged = merged_film_initializers(self.dir, spk.lora_delta)
@@ -116,6 +122,33 @@ def _delayed(a: np.ndarray, hops: int) -> np.ndarray:
     return np.concatenate([np.zeros((a.shape[0], hops), a.dtype), a[:, :a.shape[1] - hops]], axis=1)
 
 
+class _AutoPitch:
+    """The engine's running mean of the input's voiced log-F0 and the shift onto the speaker's mean (float32 like
+    the engine's controls)."""
+
+    def __init__(self, speaker_log_mean: float) -> None:
+        self.target, self.mean = speaker_log_mean, None
+
+    def semitones(self, f0: float) -> np.float32:
+        if f0 > 0.0:
+            lf = math.log(float(np.float32(f0)))
+            self.mean = lf if self.mean is None else self.mean + (lf - self.mean) / C.AUTO_PITCH_MEAN_HOPS
+        if self.mean is None or self.target <= 0.0:
+            return np.float32(0.0)
+        return np.float32(12.0 / math.log(2.0) * (self.target - self.mean))
+
+
+def _blend_preset(params: np.ndarray, models: ReferenceModels, amount: float) -> np.ndarray:
+    """Acoustic params 24..31 moved toward the speaker's preset by ``amount`` (a copy; float32)."""
+    if models.preset is None or amount <= 0.0:
+        return params
+    out = params.copy()
+    a = np.float32(min(max(amount, 0.0), 1.0))
+    p = out[0, C.N_IR_PARAMS:]
+    out[0, C.N_IR_PARAMS:] = p + a * (models.preset - p)
+    return out
+
+
 def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, settings: ReferenceSettings):
     """Analysis → models → (mag, phase) per hop, as the engine's HopProcessor does. Returns (513, T) pairs.
 
@@ -137,7 +170,12 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
     history = np.concatenate([np.repeat(floor_frame, n_max, axis=1), mel], axis=1)
     enc_mel = np.concatenate([np.repeat(floor_frame, lag, axis=1), mel], axis=1)  # frame t - lag at column t
     f0 = f0_delayed_track(x, f0_window_for(settings.quality), lag)
-    f0_in = f0_to_model_input(f0, settings.pitch_semitones).astype(np.float32)
+    if settings.auto_pitch:
+        auto = _AutoPitch(models.f0_log_mean)
+        shifts = [np.float32(np.float32(settings.pitch_semitones) + auto.semitones(f)) for f in f0]
+        f0_in = np.array([f0_to_model_input(np.array([f]), float(s))[0] for f, s in zip(f0, shifts)], np.float32)
+    else:
+        f0_in = f0_to_model_input(f0, settings.pitch_semitones).astype(np.float32)
     window = 1 + C.MAX_LOOKAHEAD_HOPS
     contents = np.zeros((C.D_CONTENT, n_hops), np.float32)
     out_mag = np.zeros((C.N_FREQ_BINS, n_hops))
@@ -149,7 +187,7 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
                                                     "f0": f0_in[None, None, t:t + 1]})
         if t % n == 0:
             (params,) = models.run("ir_estimator", {"mel_chunk": history[None, :, t + 1 + n_max - n:t + 1 + n_max]})
-        cond = {"spk_embed": models.spk_embed, "acoustic_params": params}
+        cond = {"spk_embed": models.spk_embed, "acoustic_params": _blend_preset(params, models, settings.preset_amount)}
         if hq:
             contents[:, t] = content[0, :, 0]
             frames = [t - look + min(r, look) for r in range(window)]
