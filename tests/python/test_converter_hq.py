@@ -30,14 +30,6 @@ FAST = dict(size="tiny", batch_size=2, segment_frames=24, progress=False, log_ev
             teacher_steps=2, ckpt_every=2)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The training tests' tiny feature cache (3 harmonic 'speakers', real tmrvc-build-cache)."""

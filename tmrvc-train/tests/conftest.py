@@ -15,14 +15,3 @@ def train_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from conftest_train import make_tiny_cache
 
     return make_tiny_cache(tmp_path_factory.mktemp("train_corpus"))
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one intra-op thread; more threads spin-wait badly on a loaded 2-core box."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -9,15 +9,6 @@ from tmrvc_core import constants as K
 from tmrvc_train.models import build_students
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """Per-frame calls are tiny: one intra-op thread avoids thread contention on the 2-core CI machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 N_FRAMES = 100
 
 
