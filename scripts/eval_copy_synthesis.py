@@ -29,6 +29,7 @@ from tmrvc_core.dsp import istft_ola, magnitude_phase, resample
 from tmrvc_eval.metrics.f0 import compare_f0, f0_contour
 from tmrvc_eval.metrics.level import rms_ratio, tonal_artefact_db
 from tmrvc_eval.metrics.mcd import mcd_db
+from tmrvc_train.trainers.data import features_from_mag
 
 ORACLES = ("oracle_phase", "random_phase", "zero_phase")
 
@@ -57,11 +58,6 @@ def read_24k(path: str) -> np.ndarray:
     return resample(x, int(sr), K.SAMPLE_RATE) if sr != K.SAMPLE_RATE else x
 
 
-def features(mag: np.ndarray) -> np.ndarray:
-    """(513, T) linear magnitude → (513, T) log(max(mag, feature_floor)), the vocoder's input."""
-    return np.log(np.maximum(mag, K.FEATURE_FLOOR))
-
-
 @torch.no_grad()
 def vocode(vocoder: torch.nn.Module, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """feats (513, T) → (mag (513, T), phase (513, T)) from the PyTorch vocoder, whole sequence."""
@@ -80,7 +76,7 @@ def synthesise(variant: str, x: np.ndarray, vocoder: torch.nn.Module | None, rng
     if variant == "zero_phase":
         return istft_ola(mag, np.zeros_like(mag))
     assert vocoder is not None
-    return istft_ola(*vocode(vocoder, features(mag)))
+    return istft_ola(*vocode(vocoder, features_from_mag(mag)))
 
 
 def score(y: np.ndarray, x: np.ndarray) -> dict[str, float]:
