@@ -37,6 +37,7 @@ class ContentEncoderConfig:
     kernel: int = K.CONTENT_ENCODER_KERNEL
     dilations: tuple[int, ...] = K.CONTENT_ENCODER_DILATIONS
     layer_scale_init: float = 0.25
+    f0_passthrough: bool = True  # the last content channel is the F0 input itself (the converter's pitch)
 
     def __post_init__(self) -> None:
         _check_stack("ContentEncoderConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
@@ -66,6 +67,9 @@ class ConverterConfig:
     lora_alpha: float = K.LORA_ALPHA
     n_lora_layers: int = K.N_LORA_LAYERS
     layer_scale_init: float = 0.25
+    # Harmonic-plus-noise output: features = log(e^H · comb(F0) + e^N), F0 read from the last content channel
+    # (the content encoder's F0 passthrough), so harmonics sit exactly at the (shifted) input pitch.
+    harmonic_head: bool = True
 
     def __post_init__(self) -> None:
         _check_stack("ConverterConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
@@ -228,7 +232,12 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown settings {sorted(unknown)}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    # Checkpoints written before these heads existed get the behaviour they were trained with.
     if name == "vocoder" and "mag_residual" not in values:
-        values["mag_residual"] = False  # checkpoints written before the residual magnitude head existed
+        values["mag_residual"] = False
+    if name == "content_encoder" and "f0_passthrough" not in values:
+        values["f0_passthrough"] = False
+    if name == "converter" and "harmonic_head" not in values:
+        values["harmonic_head"] = False
     return cls(**values)
 

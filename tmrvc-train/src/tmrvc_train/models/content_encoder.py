@@ -1,4 +1,8 @@
-"""Causal content encoder: log-mel + log-F0 → 256-d content features per frame."""
+"""Causal content encoder: log-mel + log-F0 → 256-d content features per frame.
+
+With ``f0_passthrough`` the last content channel is the F0 input unchanged (log(f0 + 1), 0 = unvoiced), so
+the converter's harmonic head gets the exact (pitch-shifted) F0 without a change to the ONNX contract.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ class ContentEncoder(nn.Module):
         self.in_proj = nn.Linear(c.n_mels + 1, c.channels)
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.out_norm = nn.LayerNorm(c.channels)
-        self.out_proj = nn.Linear(c.channels, c.d_content)
+        self.out_proj = nn.Linear(c.channels, c.d_content - 1 if c.f0_passthrough else c.d_content)
 
     @property
     def state_frames(self) -> int:
@@ -39,13 +43,14 @@ class ContentEncoder(nn.Module):
     def _inp(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
         return self.in_proj(torch.cat([mel, f0], dim=1).transpose(1, 2)).transpose(1, 2)
 
-    def _out(self, h: torch.Tensor) -> torch.Tensor:
-        return self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+    def _out(self, h: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+        content = self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+        return torch.cat([content, f0], dim=1) if self.cfg.f0_passthrough else content
 
     def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
         """mel: (B, n_mels, T), f0: (B, 1, T) log(f0+1) or 0 → content (B, d_content, T)."""
         self._check(mel, f0)
-        return self._out(self.stack(self._inp(mel, f0)))
+        return self._out(self.stack(self._inp(mel, f0)), f0)
 
     def forward_streaming(self, mel: torch.Tensor, f0: torch.Tensor, state: torch.Tensor
                           ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,4 +58,4 @@ class ContentEncoder(nn.Module):
         self._check(mel, f0)
         check_state("content_encoder state", state, mel, self.cfg.channels, self.state_frames)
         h, new_state = self.stack.forward_streaming(self._inp(mel, f0), state)
-        return self._out(h), new_state
+        return self._out(h, f0), new_state

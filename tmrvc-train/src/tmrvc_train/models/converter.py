@@ -16,6 +16,7 @@ from torch import nn
 
 from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
 from tmrvc_train.models.config import ConverterConfig
+from tmrvc_train.models.harmonic import HarmonicComb, harmonic_plus_noise
 
 
 def unpack_lora_delta(cfg: ConverterConfig, lora_delta: torch.Tensor
@@ -82,7 +83,9 @@ class Converter(nn.Module):
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.film = nn.ModuleList(nn.Linear(c.film_d_in, c.film_d_out) for _ in range(c.n_blocks))
         self.out_norm = nn.LayerNorm(c.channels)
-        self.out_proj = nn.Linear(c.channels, c.out_channels)
+        # harmonic_head: two envelopes (harmonic, noise) per bin, combined with the F0 comb in _out.
+        self.out_proj = nn.Linear(c.channels, 2 * c.out_channels if c.harmonic_head else c.out_channels)
+        self.comb = HarmonicComb(c.out_channels) if c.harmonic_head else None
 
     @property
     def state_frames(self) -> int:
@@ -117,15 +120,20 @@ class Converter(nn.Module):
     def _inp(self, content: torch.Tensor) -> torch.Tensor:
         return self.in_proj(content.transpose(1, 2)).transpose(1, 2)
 
-    def _out(self, h: torch.Tensor) -> torch.Tensor:
-        return self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+    def _out(self, h: torch.Tensor, f0_input: torch.Tensor) -> torch.Tensor:
+        """h (B, C, T), f0_input (B, T) (the content's F0 channel of each output frame) → features (B, 513, T)."""
+        y = self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+        if self.comb is None:
+            return y
+        harmonic_env, noise_env = y.split(self.cfg.out_channels, dim=1)
+        return harmonic_plus_noise(harmonic_env, noise_env, self.comb(f0_input))
 
     def forward(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
                 lora_delta: torch.Tensor | None = None) -> torch.Tensor:
         """content (B, d_content, T), spk_embed (B, 192), acoustic_params (B, 32) → features (B, 513, T)."""
         self._check(content, spk_embed)
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
-        return self._out(self.stack(self._inp(content), films))
+        return self._out(self.stack(self._inp(content), films), content[:, -1])
 
     def forward_streaming(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
                           state: torch.Tensor, lora_delta: torch.Tensor | None = None
@@ -135,7 +143,7 @@ class Converter(nn.Module):
         check_state("converter state", state, content, self.cfg.channels, self.state_frames)
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
         h, new_state = self.stack.forward_streaming(self._inp(content), state, films)
-        return self._out(h), new_state
+        return self._out(h, content[:, -1]), new_state
 
 
 def merge_lora(converter: Converter, lora_delta: torch.Tensor) -> Converter:

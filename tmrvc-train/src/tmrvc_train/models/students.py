@@ -56,6 +56,9 @@ class StudentModels:
         if self.speaker_encoder.cfg.lora_size != self.converter.cfg.lora_size:
             raise ValueError(f"speaker_encoder lora_size {self.speaker_encoder.cfg.lora_size} does not match the "
                              f"converter's LoRA size {self.converter.cfg.lora_size}")
+        if self.converter.cfg.harmonic_head and not self.content_encoder.cfg.f0_passthrough:
+            raise ValueError("converter.harmonic_head reads F0 from the last content channel: it needs "
+                             "content_encoder.f0_passthrough = true (or set harmonic_head: false)")
         if self.converter_hq is not None:
             if self.converter_hq.cfg != self.converter.cfg:
                 raise ValueError(f"converter_hq settings {self.converter_hq.cfg} differ from the converter's "
