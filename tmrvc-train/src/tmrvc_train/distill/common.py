@@ -51,6 +51,9 @@ class DistillConfig(CommonConfig):
     disc_lr: float = 2e-4
     adv_start: int = 0
     phase_weight: float = 1.0  # anti-wrapping phase losses against the crop's own STFT phase (0 = off)
+    # L1 between the predicted and the true log-magnitude. The engine synthesises with phase reconstructed from
+    # this magnitude by default, so the magnitude must be right by itself, not tuned to the vocoder's own phase.
+    mag_weight: float = 5.0
     # speaker encoder
     aam_margin: float = 0.2
     aam_scale: float = 30.0

@@ -1,6 +1,6 @@
 """Vocoder training through the engine's iSTFT: multi-resolution STFT + mel L1 + LSGAN (multi-period and
 multi-resolution discriminators) + feature matching + anti-wrapping phase losses against the crop's own STFT
-phase (losses/phase.py). Phase "vocoder" feeds ground-truth features; phase
+phase (losses/phase.py) + L1 on the log-magnitude against the true features. Phase "vocoder" feeds ground-truth features; phase
 "vocoder_ft" feeds the (frozen) converter's reconstruction of the same utterance."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from tmrvc_core import constants as K
+from tmrvc_core.constants import FEATURE_FLOOR
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
 from tmrvc_train.losses import (CropSTFT, EngineISTFT, MultiResolutionSTFTLoss, PhaseLoss, WaveMelLoss,
@@ -77,6 +79,9 @@ class VocoderStage(StudentStage):
         stft = self.mrstft(y, x)
         mel = self.melloss(y, x)
         loss = cfg.stft_weight * stft + cfg.mel_weight * mel
+        if cfg.mag_weight > 0:
+            out["mag_l1"] = F.l1_loss(torch.log(mag.float().clamp(min=FEATURE_FLOOR)), batch["feats"])
+            loss = loss + cfg.mag_weight * out["mag_l1"]
         if cfg.phase_weight > 0:
             terms = self.phase_terms(phase, batch["wav"])
             loss = loss + cfg.phase_weight * sum(terms.values())
