@@ -91,13 +91,17 @@ def stage_plugin(ctx: Context) -> dict:
     return {"bundle": str(bundle), "max_abs_vs_tmrvc_convert": worst, "dir": str(dest)}
 
 
-def _eval(ctx: Context, converted: Path, name: str) -> dict:
-    ev = Path(ctx.results["eval_set"]["dir"])
-    out = ctx.out / "eval" / name
+def eval_dir(converted: Path, evalset: Path, out: Path, log: Path) -> dict:
+    """tmrvc-eval of ``converted`` against the eval set's source / target_ref / ground_truth → its metrics."""
     sh(uv_run("tmrvc-eval", "--config", ROOT / "configs/eval/eval.yaml", "--converted", converted,
-              "--source", ev / "source", "--target_ref", ev / "target_ref", "--ground_truth", ev / "ground_truth",
-              "--out", out), ctx.work / f"logs/eval_{name}.log")
+              "--source", evalset / "source", "--target_ref", evalset / "target_ref",
+              "--ground_truth", evalset / "ground_truth", "--out", out), log)
     return json.loads((out / "metrics.json").read_text())
+
+
+def _eval(ctx: Context, converted: Path, name: str) -> dict:
+    return eval_dir(converted, Path(ctx.results["eval_set"]["dir"]), ctx.out / "eval" / name,
+                    ctx.work / f"logs/eval_{name}.log")
 
 
 def stage_eval(ctx: Context) -> dict:

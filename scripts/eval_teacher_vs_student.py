@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -38,6 +37,9 @@ from tmrvc_train.losses import FeaturesToMel
 from tmrvc_train.models import load_checkpoint
 from tmrvc_train.teacher import Condition, euler_sample, load_teacher
 from tmrvc_train.trainers.data import f0_model_input
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_engine import eval_dir  # noqa: E402  (the demo's own tmrvc-eval call)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_RATE = 24000
@@ -116,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             for k in ("identity", "ground_truth")}
     rows = {}
     for name in ("teacher", "student"):
-        subprocess.run(["uv", "run", "--quiet", "tmrvc-eval", "--config", str(ROOT / "configs/eval/eval.yaml"),
-                        "--converted", str(out / name), "--source", str(ev / "source"), "--target_ref",
-                        str(ev / "target_ref"), "--ground_truth", str(ev / "ground_truth"), "--out",
-                        str(out / f"eval_{name}")], check=True, stdout=subprocess.DEVNULL)
-        rows[name] = json.loads((out / f"eval_{name}/metrics.json").read_text())["summary"]
+        rows[name] = eval_dir(out / name, ev, out / f"eval_{name}", out / f"eval_{name}.log")["summary"]
     report = {"teacher_steps": a.teacher_steps, "n_files": len(sources), "metrics": {}}
     print(f"{'metric':22s} {'identity':>9s} {'truth':>7s} {'teacher':>8s} {'student':>8s} "
           f"{'gap T':>6s} {'gap S':>6s} {'S/T':>6s} keeps ≥ 90 %")

@@ -9,7 +9,6 @@ namespace c = constants;
 
 namespace {
 
-
 bool allFinite(const float* x, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         if (!std::isfinite(x[i])) return false;

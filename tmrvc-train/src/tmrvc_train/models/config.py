@@ -222,6 +222,14 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
 
 
+# Settings added after checkpoints were written: a file without the key gets the behaviour it was trained with.
+_LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "vocoder": {"mag_residual": False},
+    "content_encoder": {"f0_passthrough": False},
+    "converter": {"harmonic_head": False},
+}
+
+
 def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     """Rebuild the settings dataclass of model ``name`` from :func:`config_to_dict` output."""
     if name not in CONFIG_CLASSES:
@@ -232,12 +240,7 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown settings {sorted(unknown)}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    # Checkpoints written before these heads existed get the behaviour they were trained with.
-    if name == "vocoder" and "mag_residual" not in values:
-        values["mag_residual"] = False
-    if name == "content_encoder" and "f0_passthrough" not in values:
-        values["f0_passthrough"] = False
-    if name == "converter" and "harmonic_head" not in values:
-        values["harmonic_head"] = False
+    for key, value in _LEGACY_DEFAULTS.get(name, {}).items():
+        values.setdefault(key, value)
     return cls(**values)
 
