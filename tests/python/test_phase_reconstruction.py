@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tmrvc_engine
-from tmrvc_core.constants import N_FREQ_BINS, SAMPLE_RATE
+from tmrvc_core.constants import HOP_LENGTH, N_FREQ_BINS, SAMPLE_RATE
 from tmrvc_core.dsp import istft_ola, magnitude_phase
 from tmrvc_core.dsp.phase import PhaseReconstructor, reconstruct_phase, wrap
 
@@ -21,9 +21,19 @@ def gliding_voice(seconds: float = 2.0, seed: int = 0) -> np.ndarray:
     return 0.1 * x + 0.002 * rng.standard_normal(t.size)
 
 
-def spectral_inconsistency(x: np.ndarray, mag: np.ndarray) -> float:
-    """||  |STFT(resynthesis)| - |X|  || / ||X||: 0 when the phases fit together, ~1.5 for random phase."""
-    return float(np.linalg.norm(magnitude_phase(x)[0] - mag) / np.linalg.norm(mag))
+def vibrato_voice(rate_hz: float, depth_semitones: float, seconds: float = 2.0) -> np.ndarray:
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
+    f0 = 180.0 * 2.0 ** (depth_semitones / 12.0 * np.sin(2 * np.pi * rate_hz * t))
+    phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
+    return 0.1 * sum(np.sin(k * phase + k) / k for k in range(1, 30))
+
+
+def spectral_inconsistency(y: np.ndarray, mag: np.ndarray) -> float:
+    """||  |STFT(resynthesis)| - |X|  || / ||X|| over the frames after the first 8: 0 when the phases fit together,
+    ~1.5 for random phase. istft_ola's output is one hop late, so frame t of y[240:] is compared with frame t."""
+    y_mag = magnitude_phase(y[HOP_LENGTH:])[0]
+    n = y_mag.shape[1]
+    return float(np.linalg.norm(y_mag[:, 8:] - mag[:, 8:n]) / np.linalg.norm(mag[:, 8:n]))
 
 
 def test_harmonics_come_out_coherent_and_at_the_input_level() -> None:
@@ -34,8 +44,22 @@ def test_harmonics_come_out_coherent_and_at_the_input_level() -> None:
     noisy = istft_ola(mag, rng.uniform(-np.pi, np.pi, mag.shape))
     coherent, random = spectral_inconsistency(y, mag), spectral_inconsistency(noisy, mag)
     print(f"spectral inconsistency: reconstructed {coherent:.3f}, random phase {random:.3f}")
-    assert coherent < 0.3 < 1.0 < random
+    assert coherent < 0.18 and random > 1.0  # measured 0.13; the phase tracked at the frame start gave 0.22
     assert np.sqrt(np.mean(y ** 2)) / np.sqrt(np.mean(x ** 2)) == pytest.approx(1.0, abs=0.15)
+
+
+@pytest.mark.parametrize(("rate_hz", "depth", "limit"), [(5.5, 1.0, 0.27), (6.0, 2.0, 0.38), (1.0, 0.0, 0.1)])
+def test_vibrato_partials_stay_in_phase_where_frames_overlap(rate_hz: float, depth: float, limit: float) -> None:
+    """A singer's vibrato moves every partial each hop; the phase is tracked at the synthesis tail's centre so
+    consecutive frames agree where they overlap. Measured 0.22 / 0.32 / 0.07; tracked at the frame's first sample
+    (the rule before) 0.33 / 0.47 / 0.07, which fails the first two limits."""
+    x = vibrato_voice(rate_hz, depth)
+    mag, _ = magnitude_phase(x)
+    y = istft_ola(mag, reconstruct_phase(mag))
+    inconsistency = spectral_inconsistency(y, mag)
+    print(f"vibrato {rate_hz} Hz ±{depth} st: spectral inconsistency {inconsistency:.3f}")
+    assert inconsistency < limit
+    assert np.sqrt(np.mean(y ** 2)) / np.sqrt(np.mean(x ** 2)) == pytest.approx(1.0, abs=0.1)
 
 
 def test_silence_and_flat_frames_stay_finite() -> None:

@@ -59,9 +59,13 @@ void PhaseReconstructor::step(const float* mag, float* phase) noexcept TMRVC_REA
     }
     psi_ = nextPsi_;
     omegaPrev_ = omega_;
-    const double centre = c::kWindowLength / 2;
+    // psi is the phase at the synthesis tail's centre (where consecutive frames overlap in the output); carried
+    // back to the analysis window's centre, seen from each bin of the peak's region.
+    constexpr double centre = c::kWindowLength / 2;
+    constexpr double synthesisCentre = c::kWindowLength - c::kSynthesisWindowLength / 2;
     for (int k = 0; k < kBins; ++k)
-        phase[k] = static_cast<float>(wrap(psi_[at(k)] + (omega_[at(k)] - binOmega(k)) * centre));
+        phase[k] = static_cast<float>(
+            wrap(psi_[at(k)] + omega_[at(k)] * (centre - synthesisCentre) - binOmega(k) * centre));
 }
 
 }  // namespace tmrvc

@@ -1,6 +1,7 @@
 // PhaseReconstructor: phase from magnitude by peak-locked accumulation, identical to tmrvc_core.dsp.phase
 // (docs/dsp-and-streaming.md, "Phase reconstruction"). Every spectral peak's phase advances by the peak's own
-// frequency from hop to hop; the bins of its region (up to the valleys) are locked to it. Real-time safe.
+// frequency from hop to hop, tracked at the centre of the synthesis tail; the bins of its region (up to the
+// valleys) are locked to it. Real-time safe.
 #pragma once
 
 #include <array>

@@ -4,6 +4,11 @@ The causal vocoder cannot track phase across frames (its state is its input hist
 the same phase every frame). This reconstruction gives every spectral peak a phase that advances by its own
 frequency from hop to hop, and locks the bins around the peak to it, so harmonics stay coherent. Float64; the C++
 engine's PhaseReconstructor (tmrvc-engine/src/phase_reconstructor.cpp) is its twin.
+
+The tracked phase is the sinusoid's phase at the centre of the samples the frame contributes to the output (the
+synthesis tail, SYNTHESIS_CENTRE), not at the frame's first sample: with the trapezoid advance, consecutive frames
+of a gliding partial then agree exactly where their tails overlap. Referenced at the frame start, they disagreed
+there by 720 samples × the frequency change per hop (1.9 rad for a 1 kHz partial gliding 1 % per hop).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import math
 
 import numpy as np
 
-from tmrvc_core.constants import FEATURE_FLOOR, HOP_LENGTH, N_FFT, N_FREQ_BINS, WINDOW_LENGTH
+from tmrvc_core.constants import FEATURE_FLOOR, HOP_LENGTH, N_FFT, N_FREQ_BINS, SYNTHESIS_WINDOW_LENGTH, WINDOW_LENGTH
 
 POINTER_JUMPS = 10  # 2**10 >= N_FREQ_BINS: every bin reaches its peak
 BIN_OMEGA = 2.0 * math.pi * np.arange(N_FREQ_BINS, dtype=np.float64) / N_FFT  # bin centres, rad/sample
 CENTRE = WINDOW_LENGTH // 2  # the analysis window's centre, samples
+SYNTHESIS_CENTRE = WINDOW_LENGTH - SYNTHESIS_WINDOW_LENGTH // 2  # the synthesis tail's centre, samples
 
 
 def wrap(x: np.ndarray) -> np.ndarray:
@@ -46,7 +52,8 @@ def peak_owners(log_mag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PhaseReconstructor:
-    """Streaming state: psi (513,) the per-bin sinusoid phase, omega_prev (513,) last frame's peak frequency.
+    """Streaming state: psi (513,) the per-bin sinusoid phase at SYNTHESIS_CENTRE, omega_prev (513,) last frame's
+    peak frequency.
 
     step(mag (513,)) → phase (513,) for that frame. Starts at psi = 0, omega_prev = the bin centres.
     """
@@ -67,8 +74,8 @@ class PhaseReconstructor:
         advance = 0.5 * (omega + self.omega_prev[owner]) * HOP_LENGTH  # trapezoid: the frequency may glide
         self.psi = wrap(self.psi[owner] + advance)
         self.omega_prev = omega
-        # the peak's phase at the window centre, seen from each bin of its region
-        return wrap(self.psi + (omega - BIN_OMEGA) * CENTRE)
+        # the peak's phase carried back from the synthesis centre to the window centre, seen from each bin
+        return wrap(self.psi + omega * (CENTRE - SYNTHESIS_CENTRE) - BIN_OMEGA * CENTRE)
 
 
 def reconstruct_phase(mag: np.ndarray) -> np.ndarray:
