@@ -149,7 +149,9 @@ bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* 
         // and the semi-causal converter sees the content frames ahead of the synthesised one.
         const bool hq = profile_.hq && models->hasConverterHq();
         const long long encoded = hq ? hop_ : synthFrame;
-        lastF0_ = estimateF0(encoded, controls.f0Window);
+        // HQ encodes the newest frame, whose samples all exist: the F0 window is then exactly the training one
+        // (ending at the newest sample, as the cache's F0 was computed); a longer one would be centred too early.
+        lastF0_ = estimateF0(encoded, hq ? c::kF0WindowLength : controls.f0Window);
         trackInputPitch();
         float semitones = controls.pitchSemitones;
         if (controls.autoPitchMatch) semitones += autoPitchSemitones(*models);

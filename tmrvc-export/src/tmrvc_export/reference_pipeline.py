@@ -169,7 +169,7 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
     floor_frame = np.full((C.N_MELS, 1), np.log(C.LOG_FLOOR), np.float32)
     history = np.concatenate([np.repeat(floor_frame, n_max, axis=1), mel], axis=1)
     enc_mel = np.concatenate([np.repeat(floor_frame, lag, axis=1), mel], axis=1)  # frame t - lag at column t
-    f0 = f0_delayed_track(x, f0_window_for(settings.quality), lag)
+    f0 = f0_delayed_track(x, C.F0_WINDOW_LENGTH if hq else f0_window_for(settings.quality), lag)
     if settings.auto_pitch:
         auto = _AutoPitch(models.f0_log_mean)
         shifts = [np.float32(np.float32(settings.pitch_semitones) + auto.semitones(f)) for f in f0]
