@@ -173,3 +173,43 @@ def test_identity_mode_matches_python_reference(q: float) -> None:
     ref = reference_convert(x, rate, settings=ReferenceSettings(identity=True, quality=q))
     aligned = y[block:]
     assert snr_db(ref[: aligned.size], aligned) >= 60.0
+
+
+@pytest.mark.parametrize("q,hq", [(1.0, True), (1.0, False)])
+def test_content_encoder_gets_the_training_f0_in_the_hq_lane(tiny_models, tmp_path, monkeypatch, q: float,
+                                                             hq: bool) -> None:
+    """The HQ lane encodes the newest frame, so its F0 must be the cache's (f0_track, the training window) frame
+    for frame; the live lane at q > 0 uses the longer window centred on the delayed frame, which differs. The C++
+    engine follows the reference (the parity tests above)."""
+    from tmrvc_core import constants as C
+    from tmrvc_core.dsp import f0_to_model_input, resample
+    from tmrvc_core.dsp.f0 import f0_track
+    from tmrvc_export import reference_pipeline as rp
+
+    folder = tiny_models
+    if not hq:
+        folder = tmp_path / "live"
+        shutil.copytree(tiny_models, folder)
+        (folder / "converter_hq.onnx").unlink()
+    fed = []
+    run = rp.ReferenceModels.run
+
+    def spy(self, name, inputs):
+        if name == "content_encoder":
+            fed.append(float(inputs["f0"][0, 0, 0]))
+        return run(self, name, inputs)
+
+    monkeypatch.setattr(rp.ReferenceModels, "run", spy)
+    rate = 48000
+    x = voiced_test_signal(rate, 2.0)
+    reference_convert(x, rate, folder, folder / "demo.tmrvc_speaker", ReferenceSettings(quality=q))
+    x24 = resample(x.astype(np.float64), rate, C.SAMPLE_RATE)
+    training = f0_to_model_input(f0_track(x24[: len(fed) * C.HOP_LENGTH]), 0.0).astype(np.float32)
+    voiced = training > 0
+    assert voiced.mean() > 0.5, "the test signal should be mostly voiced"
+    matches = np.isclose(np.array(fed), training, atol=1e-6)
+    print(f"hq={hq}: {matches.mean():.3f} of the frames get the training F0")
+    if hq:
+        assert matches.all()
+    else:
+        assert matches.mean() < 0.5
