@@ -33,7 +33,9 @@ def test_whole_chain_tiny(train_cache: Path, tmp_path: Path) -> None:
         distill(DistillConfig(phase=phase, teacher=teacher, **paths, **FAST))
     train_teacher(TeacherTrainConfig(teacher=teacher, spectral_from=1, **paths, **FAST))
     for phase in ("vocoder", "A", "B", "vocoder_ft", "zeroshot"):
-        distill(DistillConfig(phase=phase, teacher=teacher, teacher_steps=2, adv_start=0, **paths, **FAST))
+        # content_warp: phases A and B run with the content encoder hearing warped mel (distill/timbre_warp.py)
+        distill(DistillConfig(phase=phase, teacher=teacher, teacher_steps=2, adv_start=0, content_warp=0.15, **paths,
+                              **FAST))
     _, info = load_checkpoint(tmp_path / "students.pt")
     done = [p["phase"] for p in info["phases"]]
     assert done == ["speaker", "content", "ir", "vocoder", "A", "B", "vocoder_ft", "zeroshot"]
@@ -46,7 +48,7 @@ def test_whole_chain_tiny(train_cache: Path, tmp_path: Path) -> None:
     export(ExportConfig(models, checkpoint=tmp_path / "students.pt", quiet=True))
     wavs = sorted((train_cache.parent / "wavs").glob("spk_c__*.wav"))
     out = tmp_path / "spk_c.tmrvc_speaker"
-    enroll(EnrollConfig(models, out, tuple(wavs), steps=15, voice_source_preset=True, threads=1))
+    enroll(EnrollConfig(models, out, tuple(wavs), steps=15, voice_source_preset=True, threads=1, content_warp=0.15))
     meta = json.loads((models / "metadata.json").read_text())
     spk = read_speaker_file(out, expected_embed_size=192, expected_model_id=meta["model_id"])
     assert spk.lora_delta.size == meta["lora"]["size"]
@@ -64,6 +66,7 @@ def test_enrolment_rejects_too_little_audio_and_wrong_folder(train_cache: Path, 
     write_wav(tmp_path / "a.wav", x, 24000)
     with pytest.raises(ValueError, match="metadata.json"):
         enroll(EnrollConfig(tmp_path, tmp_path / "o.tmrvc_speaker", tuple(wavs)))
-    cfg = parse_args(["--models", "m", "--out", "o.tmrvc_speaker", "a.wav", "b.wav", "--steps", "5"])
-    assert cfg.audio == (Path("a.wav"), Path("b.wav")) and cfg.steps == 5
+    cfg = parse_args(["--models", "m", "--out", "o.tmrvc_speaker", "a.wav", "b.wav", "--steps", "5",
+                      "--content-warp", "0.1"])
+    assert cfg.audio == (Path("a.wav"), Path("b.wav")) and cfg.steps == 5 and cfg.content_warp == 0.1
     assert torch.get_num_threads() >= 1

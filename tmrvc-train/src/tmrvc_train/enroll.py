@@ -27,6 +27,7 @@ from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_data.audio_io import read_mono
 from tmrvc_data.voice_source import voice_source_targets
 from tmrvc_train.losses import FeaturesToMel
+from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
 from tmrvc_train.models import ConverterLoRA, StudentModels, load_checkpoint, unpack_lora_delta
 from tmrvc_train.trainers.data import f0_model_input, features_from_mag
 from tmrvc_train.trainers.runtime import step_seed
@@ -46,6 +47,7 @@ class EnrollConfig:
     segment_frames: int = 96
     batch_size: int = 4
     reg_weight: float = 1e-3
+    content_warp: float = 0.0  # as tmrvc-distill's: warp what the content encoder hears (distill/timbre_warp.py)
     voice_source_preset: bool = False
     seed: int = 0
     threads: int = 0
@@ -144,7 +146,11 @@ def finetune_lora(students: StudentModels, utts: list[Utt], emb: torch.Tensor, l
     for _ in range(cfg.steps):
         mel, f0, feats = _batch(utts, rng, cfg)
         with torch.no_grad():
-            content = students.content_encoder(mel, f0)
+            heard = mel
+            if cfg.content_warp > 0.0:
+                gen = torch.Generator().manual_seed(int(rng.integers(0, 2 ** 31)))
+                heard = warp_log_mel(mel, random_alphas(mel.shape[0], cfg.content_warp, gen))
+            content = students.content_encoder(heard, f0)
             acoustic = students.ir_estimator(mel).mean(dim=2)
         delta = lora.delta()
         pred = students.converter(content, emb.expand(mel.shape[0], -1), acoustic, lora_delta=delta)
@@ -202,12 +208,15 @@ def parse_args(argv: Sequence[str] | None = None) -> EnrollConfig:
     p.add_argument("--name", default="")
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--content-warp", type=float, default=d.content_warp,
+                   help="warp what the content encoder hears by up to ±this (0 = off), so the LoRA learns the timbre")
     p.add_argument("--voice-source-preset", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0)
     a = p.parse_args(argv)
     return EnrollConfig(a.models, a.out, tuple(a.audio), a.checkpoint, a.name, a.steps, a.lr,
-                        voice_source_preset=a.voice_source_preset, seed=a.seed, threads=a.threads)
+                        content_warp=a.content_warp, voice_source_preset=a.voice_source_preset, seed=a.seed,
+                        threads=a.threads)
 
 
 def cli(argv: Sequence[str] | None = None) -> int:

@@ -44,6 +44,9 @@ class DistillConfig(CommonConfig):
     stft_weight: float = 1.0
     speaker_weight: float = 0.5
     fake_lr: float = 2e-4
+    # the content encoder hears the utterance warped in vocal-tract length by up to ±this (log-uniform per
+    # utterance, distill/timbre_warp.py), so the converter takes timbre from the speaker condition (0 = off)
+    content_warp: float = 0.0
     # vocoder
     adv_weight: float = 1.0
     fm_weight: float = 2.0

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from tmrvc_core import constants as K
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
+from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
 from tmrvc_train.losses import EngineISTFT, FeaturesToMel, MultiResolutionSTFTLoss, speaker_similarity_loss
 from tmrvc_train.models import StudentModels
 from tmrvc_train.teacher import Condition, euler_sample, flow_loss, load_teacher
@@ -60,20 +61,23 @@ class ConverterStage(StudentStage):
             self.istft = EngineISTFT().to(rt.device)
             self.mrstft = MultiResolutionSTFTLoss().to(rt.device)
 
-    def condition(self, batch: dict[str, torch.Tensor]) -> Condition:
+    def condition(self, batch: dict[str, torch.Tensor], warp: bool = False) -> Condition:
         s = self.students
+        mel = batch["mel"]
+        if warp and self.cfg.content_warp > 0.0:
+            mel = warp_log_mel(mel, random_alphas(mel.shape[0], self.cfg.content_warp, device=mel.device))
         if self.cfg.content_grad_from_converter:
-            content = s.content_encoder(batch["mel"], batch["f0"])
+            content = s.content_encoder(mel, batch["f0"])
         else:
             with torch.no_grad():
-                content = s.content_encoder(batch["mel"], batch["f0"])
+                content = s.content_encoder(mel, batch["f0"])
         return Condition(content, batch["f0"], speaker_condition(s, batch["ref_mel"]), batch["acoustic"])
 
     def _recon(self, feats: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return F.l1_loss(feats.float(), batch["feats"])
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        c = self.condition(batch)
+        c = self.condition(batch, warp=self.cfg.phase in ("A", "B"))
         if self.cfg.phase == "zeroshot":
             return self._zeroshot(batch, c)
         with autocast(self.rt):

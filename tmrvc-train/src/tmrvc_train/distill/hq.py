@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from tmrvc_core import constants as K
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
+from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
 from tmrvc_train.losses import FeaturesToMel
 from tmrvc_train.models import ConverterHQ, StudentModels
 from tmrvc_train.teacher import Condition, euler_sample, load_teacher
@@ -47,9 +48,12 @@ class HQStage(StudentStage):
         self.teacher.to(rt.device).requires_grad_(False)
 
     @torch.no_grad()
-    def condition(self, batch: dict[str, torch.Tensor]) -> Condition:
+    def condition(self, batch: dict[str, torch.Tensor], warp: bool = False) -> Condition:
         s = self.students
-        content = s.content_encoder(batch["mel"], batch["f0"])
+        mel = batch["mel"]
+        if warp and self.cfg.content_warp > 0.0:  # as the live converter's phases A and B
+            mel = warp_log_mel(mel, random_alphas(mel.shape[0], self.cfg.content_warp, device=mel.device))
+        content = s.content_encoder(mel, batch["f0"])
         return Condition(content, batch["f0"], speaker_condition(s, batch["ref_mel"]), batch["acoustic"])
 
     def _losses(self, feats: torch.Tensor, target: torch.Tensor, batch: dict[str, torch.Tensor]
@@ -60,7 +64,7 @@ class HQStage(StudentStage):
         return self.cfg.recon_weight * recon + self.cfg.traj_weight * traj, recon, traj
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        c = self.condition(batch)
+        c = self.condition(batch, warp=True)
         lookahead = int(torch.randint(1, K.MAX_LOOKAHEAD_HOPS + 1, ()).item())
         target = euler_sample(self.teacher, c, self.cfg.teacher_steps, self.cfg.guidance)
         with autocast(self.rt):
