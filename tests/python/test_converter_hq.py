@@ -123,7 +123,10 @@ def test_phase_hq_trains_resumes_and_exports(cache: Path, tmp_path: Path) -> Non
     assert not torch.equal(hq.stack.blocks[0].pw1.weight, conv.stack.blocks[0].pw1.weight)
     last = info["phases"][-1]
     assert last["phase"] == "hq" and last["steps"] == 4
-    assert {"loss", "live_loss", "recon_l1", "live_recon_l1", "lookahead"} <= set(last["last"])
+    assert {"loss", "live_loss", "recon_l1", "live_recon_l1", "mel_l1", "live_mel_l1", "lookahead"} <= set(last["last"])
+    # the loss holds the log-mel term that keeps the HQ converter's level (weights 1 by default)
+    v = last["last"]
+    assert v["loss"] == pytest.approx(v["recon_l1"] + v["traj_l1"] + v["mel_l1"], rel=1e-4) and v["mel_l1"] > 0
     assert all(np.isfinite(v) for v in last["last"].values())
     history = json.loads((tmp_path / "straight" / "distill_hq_history.json").read_text())
     assert {h["lookahead"] for h in history} <= set(range(1, K.MAX_LOOKAHEAD_HOPS + 1))

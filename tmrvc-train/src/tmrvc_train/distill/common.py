@@ -47,6 +47,9 @@ class DistillConfig(CommonConfig):
     # the content encoder hears the utterance warped in vocal-tract length by up to ±this (log-uniform per
     # utterance, distill/timbre_warp.py), so the converter takes timbre from the speaker condition (0 = off)
     content_warp: float = 0.0
+    # phase hq: L1 between the log-mel of the predicted and the true features (mel bands sum linear magnitudes, so
+    # unlike the per-bin log L1 this does not reward a flattened, too quiet spectrum; 0 = off)
+    mel_recon_weight: float = 1.0
     # vocoder
     adv_weight: float = 1.0
     fm_weight: float = 2.0

@@ -2,7 +2,9 @@
 
 Built with :meth:`ConverterHQ.from_converter` from the trained live converter when the students file has none
 (so it starts exactly equal to the live converter), then trained with phase A's target and loss (feature L1 +
-L1 to the teacher's N-step Euler result in the teacher's normalised log-mel space), the lookahead L drawn
+L1 to the teacher's N-step Euler result in the teacher's normalised log-mel space) plus an L1 on the log-mel of
+the features (``mel_recon_weight``: without it the per-bin log L1 let the HQ converter drift to half the live
+converter's output energy, level 0.60 vs 1.18 on the demo models), the lookahead L drawn
 uniformly from 1 … max_lookahead_hops per step. Trained: the lookahead layer, the causal stack and the output
 layers; frozen: ``in_proj`` and the FiLM layers (shared with the live converter, so a speaker's LoRA delta
 applies unchanged). Each step also logs the live converter's phase-A loss on the same batch and target
@@ -57,11 +59,14 @@ class HQStage(StudentStage):
         return Condition(content, batch["f0"], speaker_condition(s, batch["ref_mel"]), batch["acoustic"])
 
     def _losses(self, feats: torch.Tensor, target: torch.Tensor, batch: dict[str, torch.Tensor]
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """feats (B, 513, T), target (B, 80, T) normalised log-mel → (phase-A loss, recon L1, trajectory L1)."""
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """feats (B, 513, T), target (B, 80, T) normalised log-mel → (loss, recon L1, trajectory L1, mel L1)."""
         recon = F.l1_loss(feats.float(), batch["feats"])
-        traj = F.l1_loss(self.norm.encode(self.to_mel(feats.float())), target)
-        return self.cfg.recon_weight * recon + self.cfg.traj_weight * traj, recon, traj
+        mel = self.to_mel(feats.float())
+        traj = F.l1_loss(self.norm.encode(mel), target)
+        mel_recon = F.l1_loss(mel, self.to_mel(batch["feats"]))
+        cfg = self.cfg
+        return cfg.recon_weight * recon + cfg.traj_weight * traj + cfg.mel_recon_weight * mel_recon, recon, traj, mel_recon
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         c = self.condition(batch, warp=True)
@@ -69,13 +74,14 @@ class HQStage(StudentStage):
         target = euler_sample(self.teacher, c, self.cfg.teacher_steps, self.cfg.guidance)
         with autocast(self.rt):
             feats = self.hq(c.content, c.spk_embed, c.acoustic, lookahead)
-        loss, recon, traj = self._losses(feats, target, batch)
+        loss, recon, traj, mel = self._losses(feats, target, batch)
         self.optimise("converter_hq", loss)
         with torch.no_grad():
-            live, live_recon, live_traj = self._losses(self.students.converter(c.content, c.spk_embed, c.acoustic),
-                                                       target, batch)
-        return {"loss": loss, "live_loss": live, "recon_l1": recon, "traj_l1": traj, "live_recon_l1": live_recon,
-                "live_traj_l1": live_traj, "lookahead": torch.tensor(float(lookahead))}
+            live, live_recon, live_traj, live_mel = self._losses(
+                self.students.converter(c.content, c.spk_embed, c.acoustic), target, batch)
+        return {"loss": loss, "live_loss": live, "recon_l1": recon, "traj_l1": traj, "mel_l1": mel,
+                "live_recon_l1": live_recon, "live_traj_l1": live_traj, "live_mel_l1": live_mel,
+                "lookahead": torch.tensor(float(lookahead))}
 
     def log_media(self, writer: Any, batch: dict[str, torch.Tensor], step: int) -> None:
         with torch.no_grad():
