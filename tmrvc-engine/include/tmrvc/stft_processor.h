@@ -11,7 +11,8 @@ namespace tmrvc {
 
 class StftProcessor {
 public:
-    // Builds the kissfft plans (real FFT of kNFft), the windows and the mel filterbank (float64 design).
+    // Builds the kissfft plans (float64 analysis, float32 synthesis; real FFTs of kNFft), the windows and the mel
+    // filterbank (float64 design).
     StftProcessor();
     ~StftProcessor();
     StftProcessor(const StftProcessor&) = delete;
@@ -40,6 +41,7 @@ private:
 
     std::unique_ptr<FftWork> fft_;
     std::vector<float> analysisWindow_;   // kWindowLength
+    std::vector<double> analysisWindow64_;  // the same in float64, for the float64 analysis
     std::vector<float> synthesisWindow_;  // kWindowLength (zero on the first half)
     std::vector<MelBand> mel_;            // kNMels
     std::vector<float> accumulator_;      // kSynthesisWindowLength
