@@ -91,7 +91,7 @@ def latency_section(results: dict) -> list[str]:
 def parity_lines(parity: dict) -> list[str]:
     runs = parity.get("runs") or [{"q": 0.0, "snr_db": parity.get("snr_db", float("nan")),
                                     "max_abs": parity.get("max_abs", float("nan"))}]
-    return [f"- whole pipeline on {parity.get('seconds', 0):.1f} s of `{parity.get('file')}` at {parity.get('rate')} Hz, "
+    return [f"- whole pipeline on {parity.get('audio_seconds', 0):.1f} s of `{parity.get('file')}` at {parity.get('rate')} Hz, "
             f"q = {run['q']:g}{' (HQ converter)' if run.get('hq_converter') else ''}, "
             f"{'vocoder' if run.get('vocoder_phase') else 'reconstructed'} phase: SNR {run['snr_db']:.1f} dB "
             f"(contract ≥ 60), max abs {run['max_abs']:.2e}" for run in runs]
