@@ -8,7 +8,7 @@ import torch
 
 from tmrvc_core.constants import MEL_FMAX, MEL_FMIN, N_MELS
 from tmrvc_core.dsp.mel import hz_to_mel, mel_to_hz
-from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
+from tmrvc_train.distill.timbre_warp import content_input, random_alphas, warp_log_mel
 
 CENTRES = mel_to_hz(np.linspace(hz_to_mel(MEL_FMIN), hz_to_mel(MEL_FMAX), N_MELS + 2)[1:-1])
 
@@ -58,3 +58,10 @@ def test_factors_stay_inside_the_range_and_spread_both_ways() -> None:
 def test_shape_errors_say_what_was_expected() -> None:
     with pytest.raises(ValueError, match=r"expected mel \(B, 80, T\)"):
         warp_log_mel(torch.zeros(2, 40, 3), torch.ones(2))
+
+
+def test_content_input_warps_only_when_asked() -> None:
+    mel = torch.cat([formant_frames(1500.0)] * 3)
+    assert content_input(mel, 0.0) is mel
+    warped = content_input(mel, 0.3, torch.Generator().manual_seed(0))
+    assert warped.shape == mel.shape and not torch.allclose(warped, mel)

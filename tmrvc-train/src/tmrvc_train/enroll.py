@@ -26,8 +26,8 @@ from tmrvc_core.dsp import f0_track, log_mel, magnitude_phase, resample
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_data.audio_io import read_mono
 from tmrvc_data.voice_source import voice_source_targets
+from tmrvc_train.distill.timbre_warp import content_input
 from tmrvc_train.losses import FeaturesToMel
-from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
 from tmrvc_train.models import ConverterLoRA, StudentModels, load_checkpoint, unpack_lora_delta
 from tmrvc_train.trainers.data import f0_model_input, features_from_mag
 from tmrvc_train.trainers.runtime import step_seed
@@ -146,11 +146,8 @@ def finetune_lora(students: StudentModels, utts: list[Utt], emb: torch.Tensor, l
     for _ in range(cfg.steps):
         mel, f0, feats = _batch(utts, rng, cfg)
         with torch.no_grad():
-            heard = mel
-            if cfg.content_warp > 0.0:
-                gen = torch.Generator().manual_seed(int(rng.integers(0, 2 ** 31)))
-                heard = warp_log_mel(mel, random_alphas(mel.shape[0], cfg.content_warp, gen))
-            content = students.content_encoder(heard, f0)
+            gen = torch.Generator().manual_seed(int(rng.integers(0, 2 ** 31))) if cfg.content_warp > 0.0 else None
+            content = students.content_encoder(content_input(mel, cfg.content_warp, gen), f0)
             acoustic = students.ir_estimator(mel).mean(dim=2)
         delta = lora.delta()
         pred = students.converter(content, emb.expand(mel.shape[0], -1), acoustic, lora_delta=delta)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tmrvc_core import constants as K
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
-from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
+from tmrvc_train.distill.timbre_warp import content_input
 from tmrvc_train.losses import EngineISTFT, FeaturesToMel, MultiResolutionSTFTLoss, speaker_similarity_loss
 from tmrvc_train.models import StudentModels
 from tmrvc_train.teacher import Condition, euler_sample, flow_loss, load_teacher
@@ -63,9 +63,7 @@ class ConverterStage(StudentStage):
 
     def condition(self, batch: dict[str, torch.Tensor], warp: bool = False) -> Condition:
         s = self.students
-        mel = batch["mel"]
-        if warp and self.cfg.content_warp > 0.0:
-            mel = warp_log_mel(mel, random_alphas(mel.shape[0], self.cfg.content_warp, device=mel.device))
+        mel = content_input(batch["mel"], self.cfg.content_warp if warp else 0.0)
         if self.cfg.content_grad_from_converter:
             content = s.content_encoder(mel, batch["f0"])
         else:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tmrvc_core import constants as K
 from tmrvc_train.distill.common import DistillConfig, adamw, speaker_condition
 from tmrvc_train.distill.encoders import StudentStage
-from tmrvc_train.distill.timbre_warp import random_alphas, warp_log_mel
+from tmrvc_train.distill.timbre_warp import content_input
 from tmrvc_train.losses import FeaturesToMel
 from tmrvc_train.models import ConverterHQ, StudentModels
 from tmrvc_train.teacher import Condition, euler_sample, load_teacher
@@ -52,9 +52,7 @@ class HQStage(StudentStage):
     @torch.no_grad()
     def condition(self, batch: dict[str, torch.Tensor], warp: bool = False) -> Condition:
         s = self.students
-        mel = batch["mel"]
-        if warp and self.cfg.content_warp > 0.0:  # as the live converter's phases A and B
-            mel = warp_log_mel(mel, random_alphas(mel.shape[0], self.cfg.content_warp, device=mel.device))
+        mel = content_input(batch["mel"], self.cfg.content_warp if warp else 0.0)  # as the live phases A and B
         content = s.content_encoder(mel, batch["f0"])
         return Condition(content, batch["f0"], speaker_condition(s, batch["ref_mel"]), batch["acoustic"])
 
@@ -66,7 +64,8 @@ class HQStage(StudentStage):
         traj = F.l1_loss(self.norm.encode(mel), target)
         mel_recon = F.l1_loss(mel, self.to_mel(batch["feats"]))
         cfg = self.cfg
-        return cfg.recon_weight * recon + cfg.traj_weight * traj + cfg.mel_recon_weight * mel_recon, recon, traj, mel_recon
+        loss = cfg.recon_weight * recon + cfg.traj_weight * traj + cfg.mel_recon_weight * mel_recon
+        return loss, recon, traj, mel_recon
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         c = self.condition(batch, warp=True)

@@ -53,3 +53,11 @@ def random_alphas(batch: int, max_warp: float, generator: torch.Generator | None
     r = math.log1p(max_warp)
     u = torch.rand(batch, generator=generator)
     return torch.exp((2.0 * u - 1.0) * r).to(device)
+
+
+def content_input(mel: torch.Tensor, max_warp: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """What the content encoder hears: mel (B, 80, T) warped by a fresh factor per utterance, or mel itself when
+    max_warp is 0."""
+    if max_warp == 0.0:
+        return mel
+    return warp_log_mel(mel, random_alphas(mel.shape[0], max_warp, generator, mel.device))
