@@ -31,6 +31,7 @@ struct StftProcessor::FftWork {
     kissfft<double> forward;  // complex FFT of kNFft / 2: transform_real packs the real FFT of kNFft into it
     std::vector<double> time64;  // kNFft
     std::vector<std::complex<double>> spectrum64;  // kNFft / 2; [0] holds DC (real) and Nyquist (imag)
+    std::vector<double> mag64;  // kNFreqBins: |bin|, computed once per frame for both the magnitude and the mel
     std::vector<kiss_fft_scalar> time;  // kNFft
     std::vector<kiss_fft_cpx> spectrum;  // kNFreqBins
 
@@ -39,6 +40,7 @@ struct StftProcessor::FftWork {
           forward(constants::kNFft / 2, false),
           time64(constants::kNFft, 0.0),
           spectrum64(constants::kNFft / 2),
+          mag64(constants::kNFreqBins, 0.0),
           time(constants::kNFft, 0.0f),
           spectrum(constants::kNFreqBins) {
         if (inverse == nullptr)
@@ -112,7 +114,9 @@ void StftProcessor::analyze(const float* frame, float* mag, float* phase, float*
     work.forward.transform_real(work.time64.data(), work.spectrum64.data());
     for (int k = 0; k < constants::kNFreqBins; ++k) {
         const std::complex<double> bin = work.bin(k);
-        if (mag != nullptr) mag[k] = static_cast<float>(std::abs(bin));
+        const double m = std::abs(bin);
+        work.mag64[static_cast<std::size_t>(k)] = m;
+        if (mag != nullptr) mag[k] = static_cast<float>(m);
         if (phase != nullptr) phase[k] = static_cast<float>(std::atan2(bin.imag(), bin.real()));
     }
     if (logMel == nullptr) return;
@@ -120,7 +124,7 @@ void StftProcessor::analyze(const float* frame, float* mag, float* phase, float*
         const MelBand& band = mel_[static_cast<std::size_t>(m)];
         double sum = 0.0;
         for (std::size_t j = 0; j < band.weights.size(); ++j)
-            sum += band.weights[j] * std::abs(work.bin(band.first + static_cast<int>(j)));
+            sum += band.weights[j] * work.mag64[static_cast<std::size_t>(band.first) + j];
         logMel[m] = static_cast<float>(std::log(std::max(sum, constants::kLogFloor)));
     }
 }
