@@ -99,6 +99,20 @@ def eval_dir(converted: Path, evalset: Path, out: Path, log: Path) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
+# The two metrics whose acceptance is "gap closed" = (converted − identity) / (ground truth − identity).
+GAP_METRICS = {"speaker_similarity_converted_to_target": "speaker similarity", "mcd_db": "MCD (dB)"}
+
+
+def gap_closed(value: float, identity: float, truth: float) -> float:
+    return (value - identity) / (truth - identity)
+
+
+def demo_baselines(demo: Path) -> dict[str, dict]:
+    """The identity and ground-truth summaries of a finished demo's eval (demo/eval/<name>/metrics.json)."""
+    return {k: json.loads((demo / f"eval/{k}/metrics.json").read_text())["summary"]
+            for k in ("identity", "ground_truth")}
+
+
 def _eval(ctx: Context, converted: Path, name: str) -> dict:
     return eval_dir(converted, Path(ctx.results["eval_set"]["dir"]), ctx.out / "eval" / name,
                     ctx.work / f"logs/eval_{name}.log")

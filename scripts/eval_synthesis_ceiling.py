@@ -28,10 +28,9 @@ from tmrvc_core.dsp.phase import reconstruct_phase
 from tmrvc_eval.metrics.speaker import SpeakerJudge, cosine, speaker_centroid
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_engine import eval_dir  # noqa: E402  (the demo's own tmrvc-eval call)
+from demo_engine import GAP_METRICS, demo_baselines, eval_dir, gap_closed  # noqa: E402  (the demo's own eval)
 
 MODEL_RATE = 24000
-GAP_METRICS = {"speaker_similarity_converted_to_target": "speaker similarity", "mcd_db": "MCD (dB)"}
 
 
 def resynthesise(src: Path, dst: Path) -> None:
@@ -75,13 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     for src in tqdm(sorted((evalset / "ground_truth").glob("*.wav")), desc="resynthesis", unit="file"):
         resynthesise(src, out / "audio" / src.name)
     ceiling = eval_dir(out / "audio", evalset, out / "eval", out / "eval.log")["summary"]
-    base = {k: json.loads((demo / f"eval/{k}/metrics.json").read_text())["summary"]
-            for k in ("identity", "ground_truth")}
+    base = demo_baselines(demo)
     report = {"ceiling": ceiling, "max_gap_closed": {}}
     print(f"{'metric':20s} {'identity':>9s} {'truth':>7s} {'ceiling':>8s} {'max gap closed':>15s}")
     for key, label in GAP_METRICS.items():
         i, g, c = base["identity"][key], base["ground_truth"][key], ceiling[key]
-        gap = (c - i) / (g - i)
+        gap = gap_closed(c, i, g)
         report["max_gap_closed"][key] = gap
         print(f"{label:20s} {i:9.3f} {g:7.3f} {c:8.3f} {gap:15.2f}")
     converted = (a.converted or demo / "converted/fp32").resolve()

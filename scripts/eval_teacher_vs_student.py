@@ -39,11 +39,10 @@ from tmrvc_train.teacher import Condition, euler_sample, load_teacher
 from tmrvc_train.trainers.data import f0_model_input
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo_engine import eval_dir  # noqa: E402  (the demo's own tmrvc-eval call)
+from demo_engine import GAP_METRICS, demo_baselines, eval_dir, gap_closed  # noqa: E402  (the demo's own eval)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_RATE = 24000
-GAP_METRICS = {"speaker_similarity_converted_to_target": "speaker similarity", "mcd_db": "MCD (dB)"}
 
 
 class MelToFeatures:
@@ -84,10 +83,6 @@ def convert(x24: np.ndarray, students, teacher, norm, speaker, steps: int, to_fe
             (("teacher", teacher_mel), ("student", student_mel))}
 
 
-def gap_closed(value: float, identity: float, truth: float) -> float:
-    return (value - identity) / (truth - identity)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--demo", type=Path, default=ROOT / "demo-output", help="a finished `make demo` output folder")
@@ -114,8 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, y in ys.items():
             (out / name).mkdir(parents=True, exist_ok=True)
             sf.write(out / name / src.name, resample(y, MODEL_RATE, rate).astype(np.float32), rate, subtype="FLOAT")
-    base = {k: json.loads((demo / f"eval/{k}/metrics.json").read_text())["summary"]
-            for k in ("identity", "ground_truth")}
+    base = demo_baselines(demo)
     rows = {}
     for name in ("teacher", "student"):
         rows[name] = eval_dir(out / name, ev, out / f"eval_{name}", out / f"eval_{name}.log")["summary"]
