@@ -14,6 +14,10 @@ import soundfile as sf
 from demo_stages import ROOT, Context, Stage, sh, uv_run
 
 BLOCK = 256
+# Every demo conversion moves the source's pitch into the target's range (auto pitch match): tmrvc-eval scores
+# F0 against the source contour shifted onto the target's mean, and a female target sung at a male pitch is not
+# the target's voice.
+AUTO_PITCH = True
 
 
 def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 0.0,
@@ -28,6 +32,8 @@ def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 
             cmd.insert(1, "--int8")
         if vocoder_phase:
             cmd.insert(1, "--vocoder-phase")
+        if AUTO_PITCH:
+            cmd.insert(1, "--auto-pitch")
         dest.mkdir(parents=True, exist_ok=True)
         out = sh(cmd)
         latency = int(re.search(r"latency: (\d+)", out).group(1))
@@ -51,14 +57,15 @@ def stage_convert(ctx: Context) -> dict:
 def _convert_python(ctx: Context, dest: Path) -> dict:
     """The same files through the Python streaming reference (tmrvc_core + ONNX Runtime in Python), on the same
     timeline as tmrvc-convert's output (which also holds the engine's one block of buffering)."""
-    from tmrvc_export.reference_pipeline import reference_convert  # noqa: PLC0415
+    from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert  # noqa: PLC0415
 
     ev = Path(ctx.results["eval_set"]["dir"])
     dest.mkdir(parents=True, exist_ok=True)
     fp32 = ctx.out / "converted/fp32"
     for src in sorted((ev / "source").glob("*.wav")):
         x, rate = sf.read(src, dtype="float32")
-        y = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker")
+        y = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker",
+                              ReferenceSettings(auto_pitch=AUTO_PITCH))
         n = sf.info(fp32 / src.name).frames
         sf.write(dest / src.name, np.concatenate([np.zeros(BLOCK, np.float32), y])[:n], rate, subtype="FLOAT")
     return {"dir": str(dest)}
@@ -74,7 +81,8 @@ def stage_plugin(ctx: Context) -> dict:
     if bundle is None:
         return {"bundle": None, "note": "plugin not built"}
     plugin = pedalboard.load_plugin(str(bundle))
-    plugin.raw_state = host_state(plugin_state(ctx.out / "models", ctx.out / "target.tmrvc_speaker"))
+    plugin.raw_state = host_state(plugin_state(ctx.out / "models", ctx.out / "target.tmrvc_speaker",
+                                               {"autoPitchMatch": float(AUTO_PITCH)}))
     ev = Path(ctx.results["eval_set"]["dir"])
     dest = ctx.out / "converted/plugin"
     dest.mkdir(parents=True, exist_ok=True)
@@ -169,12 +177,13 @@ def _parity(ctx: Context, x: np.ndarray, rate: int, q: float, vocoder_phase: boo
     e.load_speaker(str(ctx.out / "target.tmrvc_speaker"))
     e.set_quality(q)
     e.set_vocoder_phase(vocoder_phase)
+    e.set_auto_pitch_match(AUTO_PITCH)
     e.prepare(rate, BLOCK)
     e.set_non_realtime(True)
     y = e.process(x, BLOCK)[BLOCK:]  # the engine's extra host block of buffering; the reference has none
     hq = bool(e.stats()["hq_converter"])
     ref = reference_convert(x, rate, ctx.out / "models", ctx.out / "target.tmrvc_speaker",
-                            ReferenceSettings(quality=q, vocoder_phase=vocoder_phase))[: y.size]
+                            ReferenceSettings(quality=q, vocoder_phase=vocoder_phase, auto_pitch=AUTO_PITCH))[: y.size]
     err = float(np.sum((ref.astype(np.float64) - y) ** 2))
     snr = 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / max(err, 1e-30))
     return {"q": q, "hq_converter": hq, "vocoder_phase": vocoder_phase, "snr_db": float(snr),

@@ -1,5 +1,5 @@
 // tmrvc-convert: offline conversion of a WAV file through exactly the engine's streaming process().
-//   tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--int8]
+//   tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8]
 //                 [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
 // Non-real-time rendering (process() waits for inference), so the output is complete and deterministic.
 // Output: same rate and length as the input, mono 32-bit float WAV. Errors: one line on stderr, exit 1 (2 for usage).
@@ -17,7 +17,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--int8] "
+    "usage: tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8] "
     "[--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
 constexpr int kMaxBlock = 1 << 16;
 
@@ -29,6 +29,7 @@ struct Args {
     bool identity = false;
     bool int8 = false;
     bool vocoderPhase = false;  // the vocoder's own phase instead of the reconstructed one
+    bool autoPitch = false;     // move the input's running mean pitch onto the speaker's (plus --pitch)
     bool allowModelMismatch = false;
 };
 
@@ -66,6 +67,8 @@ std::string parseArgs(int argc, char** argv, Args& a) {
             a.int8 = true;
         } else if (arg == "--vocoder-phase") {
             a.vocoderPhase = true;
+        } else if (arg == "--auto-pitch") {
+            a.autoPitch = true;
         } else if (arg == "--allow-model-mismatch") {
             a.allowModelMismatch = true;
         } else if (arg == "--models" || arg == "--speaker") {
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
         if (!err.empty()) return fail("speaker '" + a.speaker + "': " + err);
     }
     engine.setPitchShiftSemitones(static_cast<float>(a.pitch));
+    engine.setAutoPitchMatch(a.autoPitch);
     engine.setQuality(static_cast<float>(a.q));
     engine.setVocoderPhase(a.vocoderPhase);
     engine.setNonRealtime(true);

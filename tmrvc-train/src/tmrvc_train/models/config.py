@@ -70,8 +70,19 @@ class ConverterConfig:
     # Harmonic-plus-noise output: features = log(e^H · comb(F0) + e^N), F0 read from the last content channel
     # (the content encoder's F0 passthrough), so harmonics sit exactly at the (shifted) input pitch.
     harmonic_head: bool = True
+    # The two envelopes are drawn as piecewise-linear curves through knots spaced max(envelope_spacing_hz,
+    # envelope_spacing_ratio × f) apart (0 = one value per bin; 45 knots by default). Knots 150 Hz apart cannot
+    # hold a ripple of period under 300 Hz, so the source voice's harmonics (leaking through the content
+    # features) cannot reach the output and the comb alone places harmonics: with a per-bin head, a male source
+    # moved into a female target's range came out with both harmonic series (F0 correlation 0.18; 0.61 with
+    # knots, docs/training-results.md).
+    envelope_spacing_hz: float = 150.0
+    envelope_spacing_ratio: float = 0.06
 
     def __post_init__(self) -> None:
+        if self.envelope_spacing_hz < 0.0 or self.envelope_spacing_ratio < 0.0:
+            raise ValueError("ConverterConfig: envelope_spacing_hz and envelope_spacing_ratio must be >= 0, got "
+                             f"{self.envelope_spacing_hz} and {self.envelope_spacing_ratio}")
         _check_stack("ConverterConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
         if not 0 <= self.n_lora_layers <= len(self.dilations):
             raise ValueError(
@@ -226,7 +237,7 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
 _LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
     "vocoder": {"mag_residual": False},
     "content_encoder": {"f0_passthrough": False},
-    "converter": {"harmonic_head": False},
+    "converter": {"harmonic_head": False, "envelope_spacing_hz": 0.0},
 }
 
 

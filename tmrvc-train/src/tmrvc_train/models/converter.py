@@ -16,7 +16,7 @@ from torch import nn
 
 from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
 from tmrvc_train.models.config import ConverterConfig
-from tmrvc_train.models.harmonic import HarmonicComb, harmonic_plus_noise
+from tmrvc_train.models.harmonic import EnvelopeKnots, HarmonicComb, envelope_knots, harmonic_plus_noise
 
 
 def unpack_lora_delta(cfg: ConverterConfig, lora_delta: torch.Tensor
@@ -84,8 +84,12 @@ class Converter(nn.Module):
         self.film = nn.ModuleList(nn.Linear(c.film_d_in, c.film_d_out) for _ in range(c.n_blocks))
         self.out_norm = nn.LayerNorm(c.channels)
         # harmonic_head: two envelopes (harmonic, noise) per bin, combined with the F0 comb in _out.
-        self.out_proj = nn.Linear(c.channels, 2 * c.out_channels if c.harmonic_head else c.out_channels)
         self.comb = HarmonicComb(c.out_channels) if c.harmonic_head else None
+        knotted = c.harmonic_head and c.envelope_spacing_hz > 0.0
+        self.envelope = EnvelopeKnots(envelope_knots(c.envelope_spacing_hz, c.envelope_spacing_ratio),
+                                      c.out_channels) if knotted else None
+        per_envelope = self.envelope.n_knots if knotted else c.out_channels
+        self.out_proj = nn.Linear(c.channels, 2 * per_envelope if c.harmonic_head else c.out_channels)
 
     @property
     def state_frames(self) -> int:
@@ -125,7 +129,13 @@ class Converter(nn.Module):
         y = self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
         if self.comb is None:
             return y
-        harmonic_env, noise_env = y.split(self.cfg.out_channels, dim=1)
+        if self.envelope is None:
+            harmonic_env, noise_env = y.split(self.cfg.out_channels, dim=1)
+        else:  # knot values → per-bin envelopes
+            knots = y.transpose(1, 2)
+            n = self.envelope.n_knots
+            harmonic_env = self.envelope(knots[..., :n]).transpose(1, 2)
+            noise_env = self.envelope(knots[..., n:]).transpose(1, 2)
         return harmonic_plus_noise(harmonic_env, noise_env, self.comb(f0_input))
 
     def forward(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -52,6 +53,40 @@ class HarmonicComb(nn.Module):
         lower = self._lobe(frac * f0) * (below >= 1.0).to(f0.dtype)
         upper = self._lobe((1.0 - frac) * f0)
         return (lower + upper) * voiced
+
+
+def envelope_knots(spacing_hz: float, spacing_ratio: float, top_hz: float = 0.5 * K.SAMPLE_RATE) -> np.ndarray:
+    """Knot frequencies 0, … ≥ top_hz, each step max(spacing_hz, spacing_ratio × f) wide."""
+    if spacing_hz <= 0.0:
+        raise ValueError(f"envelope knots: spacing_hz must be > 0, got {spacing_hz}")
+    knots = [0.0]
+    while knots[-1] < top_hz:
+        knots.append(knots[-1] + max(spacing_hz, spacing_ratio * knots[-1]))
+    return np.asarray(knots)
+
+
+def envelope_basis(knots_hz: np.ndarray, n_bins: int = K.N_FREQ_BINS) -> torch.Tensor:
+    """(n_knots, n_bins) hat functions: row j is 1 at knot j, falling linearly to 0 at its neighbours; the
+    columns sum to 1, so values at the knots are linearly interpolated onto the bins."""
+    freqs = np.arange(n_bins) * (K.SAMPLE_RATE / K.N_FFT)
+    eye = np.eye(len(knots_hz))
+    return torch.from_numpy(np.stack([np.interp(freqs, knots_hz, row) for row in eye]).astype(np.float32))
+
+
+class EnvelopeKnots(nn.Module):
+    """Knot values (B, T, n_knots) → per-bin envelope (B, T, n_bins), linear between knots (a float MatMul in the
+    exported graph, kept out of INT8 quantisation by its name)."""
+
+    def __init__(self, knots_hz: np.ndarray, n_bins: int = K.N_FREQ_BINS) -> None:
+        super().__init__()
+        self.register_buffer("basis", envelope_basis(knots_hz, n_bins), persistent=False)
+
+    @property
+    def n_knots(self) -> int:
+        return self.basis.shape[0]
+
+    def forward(self, values: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(values, self.basis)
 
 
 def harmonic_plus_noise(harmonic_env: torch.Tensor, noise_env: torch.Tensor, comb: torch.Tensor) -> torch.Tensor:
