@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tmrvc/constants.h"
+#include "tmrvc/level_matcher.h"
 #include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
 #include "tmrvc/polyphase_resampler.h"
@@ -108,6 +109,19 @@ FloatArray trackSignal(PitchTracker& tracker, const FloatArray& signal) {
     return f0;
 }
 
+// x_in, y_out (n,) with n a multiple of the hop -> y_out matched hop by hop (continues the state).
+FloatArray levelMatch(LevelMatcher& l, const FloatArray& xIn, const FloatArray& yOut) {
+    require1d(xIn, "process(x_in, y_out)");
+    require1d(yOut, "process(x_in, y_out)");
+    if (xIn.shape(0) != yOut.shape(0) || xIn.shape(0) % constants::kHopLength != 0)
+        throw py::value_error("process(x_in, y_out): expected two arrays of one length, a multiple of 240");
+    FloatArray y(yOut.shape(0));
+    std::copy(yOut.data(), yOut.data() + yOut.shape(0), y.mutable_data());
+    for (py::ssize_t t = 0; t < xIn.shape(0); t += constants::kHopLength)
+        l.process(xIn.data() + t, y.mutable_data() + t);
+    return y;
+}
+
 // mag (513, T) -> phase (513, T), frame after frame through the reconstructor (continues its state).
 FloatArray reconstructPhase(PhaseReconstructor& r, const FloatArray& mag) {
     if (mag.ndim() != 2 || mag.shape(0) != constants::kNFreqBins)
@@ -163,6 +177,12 @@ void bindDsp(py::module_& m) {
         .def(py::init<>())
         .def("reconstruct", &reconstructPhase, py::arg("mag"), "mag (513,T) -> phase (513,T), state carried")
         .def("reset", &PhaseReconstructor::reset);
+    py::class_<LevelMatcher>(m, "LevelMatcher")
+        .def(py::init<>())
+        .def("process", &levelMatch, py::arg("x_in"), py::arg("y_out"),
+             "x_in, y_out (n,) -> y_out with the level of x_in, hop by hop, state carried")
+        .def_property_readonly("last_gain", &LevelMatcher::lastGain)
+        .def("reset", &LevelMatcher::reset);
     m.def("f0_to_model_input", &f0ToModelInput, py::arg("f0_hz"), py::arg("semitones") = 0.0f);
 
     py::class_<PolyphaseResampler>(m, "PolyphaseResampler")

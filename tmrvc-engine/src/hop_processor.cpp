@@ -102,6 +102,7 @@ void HopProcessor::restartSynthesis(const HopProfile& profile) noexcept {
     prevPhase_.fill(0.0f);
     for (auto& frame : contentRing_) frame.fill(0.0f);
     phaseReconstructor_.reset();
+    levelMatcher_.reset();
     estimatorDue_ = true;
 }
 
@@ -164,10 +165,11 @@ bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* 
         prevMag_ = mag_;
         prevPhase_ = phase_;
         stft_.synthesize(mag_.data(), phase_.data(), out);
+        // against the input the bypass would play now (delayed like the synthesis)
+        if (controls.levelMatch) levelMatcher_.process(history_.data() + (kHistoryLength - synthesisDelay()), out);
     } else {
         // Bypass: the input delayed by exactly what the synthesis path adds (one hop + the lookahead).
-        const int back = (2 + profile_.lookahead) * c::kHopLength;
-        std::memcpy(out, history_.data() + (kHistoryLength - back), sizeof(float) * at(c::kHopLength));
+        std::memcpy(out, history_.data() + (kHistoryLength - synthesisDelay()), sizeof(float) * at(c::kHopLength));
     }
     ++hop_;
     return ok;

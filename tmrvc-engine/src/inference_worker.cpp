@@ -115,6 +115,7 @@ HopControls InferenceWorker::controls() noexcept {
     HopControls h;
     h.pitchSemitones = params.pitchSemitones.load();
     h.autoPitchMatch = params.autoPitch.load();
+    h.levelMatch = params.levelMatch.load();
     h.presetAmount = params.presetAmount.load();
     h.manualAcoustic = params.manualAcoustic.load();
     h.rt60 = params.rt60.load();

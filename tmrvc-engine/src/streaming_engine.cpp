@@ -386,6 +386,7 @@ void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept {
     impl_->worker.params.pitchSemitones.store(clampTo(semitones, c::kPitchShiftRangeSemitones));
 }
 void StreamingEngine::setAutoPitchMatch(bool on) noexcept { impl_->worker.params.autoPitch.store(on); }
+void StreamingEngine::setLevelMatch(bool on) noexcept { impl_->worker.params.levelMatch.store(on); }
 void StreamingEngine::setVoicePresetAmount(float amount) noexcept {
     impl_->worker.params.presetAmount.store(std::clamp(amount, 0.0f, 1.0f));
 }

@@ -1,6 +1,6 @@
 // tmrvc-convert: offline conversion of a WAV file through exactly the engine's streaming process().
 //   tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8]
-//                 [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
+//                 [--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
 // Non-real-time rendering (process() waits for inference), so the output is complete and deterministic.
 // Output: same rate and length as the input, mono 32-bit float WAV. Errors: one line on stderr, exit 1 (2 for usage).
 #include <algorithm>
@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8] "
-    "[--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
+    "[--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
 constexpr int kMaxBlock = 1 << 16;
 
 struct Args {
@@ -30,6 +30,7 @@ struct Args {
     bool int8 = false;
     bool vocoderPhase = false;  // the vocoder's own phase instead of the reconstructed one
     bool autoPitch = false;     // move the input's running mean pitch onto the speaker's (plus --pitch)
+    bool levelMatch = true;     // the output's level follows the input's
     bool allowModelMismatch = false;
 };
 
@@ -69,6 +70,8 @@ std::string parseArgs(int argc, char** argv, Args& a) {
             a.vocoderPhase = true;
         } else if (arg == "--auto-pitch") {
             a.autoPitch = true;
+        } else if (arg == "--no-level-match") {
+            a.levelMatch = false;
         } else if (arg == "--allow-model-mismatch") {
             a.allowModelMismatch = true;
         } else if (arg == "--models" || arg == "--speaker") {
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
     }
     engine.setPitchShiftSemitones(static_cast<float>(a.pitch));
     engine.setAutoPitchMatch(a.autoPitch);
+    engine.setLevelMatch(a.levelMatch);
     engine.setQuality(static_cast<float>(a.q));
     engine.setVocoderPhase(a.vocoderPhase);
     engine.setNonRealtime(true);

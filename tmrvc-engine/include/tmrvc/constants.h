@@ -22,6 +22,9 @@ inline constexpr int kF0WindowLength = 960;
 inline constexpr int kF0WindowMaxLength = 1920;
 inline constexpr int kAutoPitchMeanHops = 200;
 inline constexpr double kYinThreshold = 0.15;
+inline constexpr double kLevelMatchTimeS = 0.3;
+inline constexpr double kLevelMatchMaxDb = 12.0;
+inline constexpr double kLevelMatchGateDbfs = -60.0;
 inline constexpr int kDContent = 256;
 inline constexpr int kDSpeaker = 192;
 inline constexpr int kNIrParams = 24;
@@ -82,6 +85,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "be7e77cea9fda8bf95db11cc94de6ff62f09a737809e448828504eae1bc7af73";
+inline constexpr const char* kConstantsHash = "a13139b34498f94b64765499865b60180d7c848da4c4f8e85f0e7e44afe8fa45";
 
 }  // namespace tmrvc::constants

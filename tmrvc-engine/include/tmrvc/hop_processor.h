@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tmrvc/constants.h"
+#include "tmrvc/level_matcher.h"
 #include "tmrvc/ort_session_bundle.h"
 #include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
@@ -71,6 +72,7 @@ struct HopControls {
     bool pauseEstimator = false;  // keep the last acoustic params (CPU overload policy)
     int f0Window = constants::kF0WindowLength;  // YIN window in samples (the q knob lengthens it)
     bool vocoderPhase = false;  // synthesise with the vocoder's own phase instead of the reconstructed one
+    bool levelMatch = true;     // scale the converted frame so the output's level follows the input's
 };
 
 class HopProcessor {
@@ -101,6 +103,8 @@ public:
 
 private:
     static int slot(long long frame) noexcept { return static_cast<int>(((frame % kRing) + kRing) % kRing); }
+    // How far back in history_ the hop the synthesis plays now starts: one hop + the lookahead, plus this hop.
+    int synthesisDelay() const noexcept { return (2 + profile_.lookahead) * constants::kHopLength; }
     void pushInput(const float* in) noexcept;
     float estimateF0(long long frame, int window) noexcept;
     bool runModels(ModelSet& models, float f0Input, const HopControls& controls, long long frame) noexcept;
@@ -111,6 +115,7 @@ private:
     StftProcessor stft_;
     PitchTracker pitch_;
     PhaseReconstructor phaseReconstructor_;
+    LevelMatcher levelMatcher_;
     HopProfile profile_;
     std::vector<float> history_;  // newest kHistoryLength samples, oldest first
     std::array<float, constants::kNFreqBins> mag_{}, phase_{}, prevMag_{}, prevPhase_{};

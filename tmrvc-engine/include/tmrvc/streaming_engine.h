@@ -75,6 +75,8 @@ public:
     // Parameters (any thread).
     void setPitchShiftSemitones(float semitones) noexcept;
     void setAutoPitchMatch(bool on) noexcept;
+    // Output level follows the input's (default on; docs/dsp-and-streaming.md, "Level match").
+    void setLevelMatch(bool on) noexcept;
     void setVoicePresetAmount(float amount) noexcept;  // 0..1
     void setAcousticManual(bool manual, float rt60Seconds, float drrDb, float tiltDbPerOctave) noexcept;
     void setQuality(float q) noexcept;                 // latency–quality knob, 0..1

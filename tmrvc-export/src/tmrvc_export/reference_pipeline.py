@@ -17,6 +17,7 @@ import onnxruntime as ort
 from tmrvc_core import constants as C
 from tmrvc_core.dsp import f0_to_model_input, istft_ola, log_mel, magnitude_phase, resample
 from tmrvc_core.dsp.f0 import f0_delayed_track
+from tmrvc_core.dsp.level import LevelMatcher
 from tmrvc_core.dsp.phase import PhaseReconstructor
 from tmrvc_core.dsp.timing import (counts, f0_window_for, ir_interval_for, latency_samples, lookahead_host_samples, lookahead_hops,
                                    prefill)
@@ -36,6 +37,7 @@ class ReferenceSettings:
     vocoder_phase: bool = False  # the vocoder's own phase instead of the reconstructed one
     auto_pitch: bool = False  # add the shift that moves the input's running mean log-F0 onto the speaker's
     preset_amount: float = 0.0  # blend of acoustic params 24..31 toward the speaker's voice-source preset
+    level_match: bool = True  # scale each converted hop so the output's level follows the input's
 
 
 def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
@@ -202,6 +204,18 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
     return out_mag, out_phase
 
 
+def _match_level(x24: np.ndarray, y24: np.ndarray, look: int) -> np.ndarray:
+    """Hop t of the output against input hop t − 1 − look (what the bypass would play then), as the engine does."""
+    level = LevelMatcher()
+    out = y24.copy()
+    hop = C.HOP_LENGTH
+    for t in range(y24.size // hop):
+        start = (t - 1 - look) * hop
+        x = x24[start:start + hop] if start >= 0 else np.zeros(hop, np.float32)
+        out[t * hop:(t + 1) * hop] = level.process(x, y24[t * hop:(t + 1) * hop])
+    return out
+
+
 def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | None = None,
                       speaker_path: str | Path | None = None,
                       settings: ReferenceSettings = ReferenceSettings()) -> np.ndarray:
@@ -222,6 +236,8 @@ def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | Non
     n_hops = out24 // C.HOP_LENGTH
     mag, phase = _convert_hops(x24, n_hops, models, settings)
     y24 = istft_ola(mag, phase).astype(np.float32) if n_hops else np.zeros(0, np.float32)
+    if settings.level_match and not settings.identity:
+        y24 = _match_level(x24.astype(np.float32), y24, lookahead_hops(settings.quality))
     yh = resample(y24.astype(np.float64), C.SAMPLE_RATE, host_rate)[:host_out]
     wet = np.concatenate([np.zeros(prefill(host_rate)), yh])[:n]
     lat = latency_samples(host_rate) + lookahead_host_samples(lookahead_hops(settings.quality), host_rate)
