@@ -83,7 +83,8 @@ class Converter(nn.Module):
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.film = nn.ModuleList(nn.Linear(c.film_d_in, c.film_d_out) for _ in range(c.n_blocks))
         self.out_norm = nn.LayerNorm(c.channels)
-        # harmonic_head: two envelopes (harmonic, noise) per bin, combined with the F0 comb in _out.
+        # harmonic_head: two envelopes (harmonic, noise), per knot (linear between knots) or per bin, combined with
+        # the F0 comb in _out.
         self.comb = HarmonicComb(c.out_channels) if c.harmonic_head else None
         knotted = c.harmonic_head and c.envelope_spacing_hz > 0.0
         self.envelope = EnvelopeKnots(envelope_knots(c.envelope_spacing_hz, c.envelope_spacing_ratio),
