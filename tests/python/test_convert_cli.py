@@ -113,13 +113,10 @@ def test_conversion_keeps_rate_and_length_and_is_deterministic(tmp_path: Path, m
 def test_auto_pitch_flag_moves_the_pitch_as_the_reference_defines(tmp_path: Path, models: Path) -> None:
     """--auto-pitch shifts the input's running mean pitch onto the speaker's (here an octave under the input):
     the output follows the Python reference's auto pitch match, and differs from the unshifted conversion."""
-    from tmrvc_core.speaker_file import SpeakerFile, read_speaker_file, write_speaker_file
+    from test_pipeline_parity import speaker_with_preset
     from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert
 
-    spk = read_speaker_file(models / "demo.tmrvc_speaker")
-    speaker = tmp_path / "low.tmrvc_speaker"
-    write_speaker_file(speaker, SpeakerFile(spk.spk_embed, spk.lora_delta,
-                                            dict(spk.metadata, f0_log_mean=float(np.log(70.0)))))
+    speaker = speaker_with_preset(models, tmp_path, f0_log_mean=float(np.log(70.0)))  # preset amount stays 0
     rate, block = 48000, 256
     x = speech_like(rate, 2.0)
     src = write_wav(tmp_path / "in.wav", x, rate)

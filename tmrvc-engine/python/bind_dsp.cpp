@@ -181,7 +181,6 @@ void bindDsp(py::module_& m) {
         .def(py::init<>())
         .def("process", &levelMatch, py::arg("x_in"), py::arg("y_out"),
              "x_in, y_out (n,) -> y_out with the level of x_in, hop by hop, state carried")
-        .def_property_readonly("last_gain", &LevelMatcher::lastGain)
         .def("reset", &LevelMatcher::reset);
     m.def("f0_to_model_input", &f0ToModelInput, py::arg("f0_hz"), py::arg("semitones") = 0.0f);
 

@@ -16,7 +16,6 @@ public:
     void reset() noexcept TMRVC_REALTIME;
     // in: the kHopLength input samples aligned with out; out: the converted hop, scaled in place.
     void process(const float* in, float* out) noexcept TMRVC_REALTIME;
-    double lastGain() const noexcept { return lastGain_; }
 
 private:
     double levelIn_ = 0.0, levelOut_ = 0.0, lastGain_ = 1.0;
