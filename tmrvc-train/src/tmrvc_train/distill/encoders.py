@@ -92,19 +92,30 @@ class ContentStage(StudentStage):
         if index.n_phones == 0 and not (index.root / "content").is_dir():
             raise ValueError(f"content stage: cache {index.root} has neither phoneme labels nor content-teacher "
                              f"features")
+        classes = students.content_encoder.cfg.posterior_classes
+        if classes and not 0 < index.n_phones <= classes:
+            raise ValueError(f"content stage: the content encoder outputs posteriors over {classes} classes, so "
+                             f"the cache needs phoneme labels with at most that many phones; cache {index.root} "
+                             f"has {index.n_phones} (set models.content_encoder.posterior_classes to at least "
+                             f"that, or 0 for free features)")
+        if classes and cfg.rvq_quantizers > 0:
+            raise ValueError("content stage: rvq_quantizers > 0 quantises free features; posterior content is "
+                             "already a bottleneck (set rvq_quantizers 0 or posterior_classes 0)")
         self.enc = self.train_module("content_encoder", students.content_encoder)
-        self.heads = self.train_module("phone_head", nn.Linear(d, max(index.n_phones, 1)).to(rt.device))
+        self.heads = None if classes else \
+            self.train_module("phone_head", nn.Linear(d, max(index.n_phones, 1)).to(rt.device))
         self.rvq = ResidualVQ(d, cfg.rvq_quantizers, cfg.rvq_codebook_size, cfg.rvq_commitment).to(rt.device) \
             if cfg.rvq_quantizers > 0 else None
-        params = list(self.enc.parameters()) + list(self.heads.parameters())
+        params = list(self.enc.parameters()) + ([] if self.heads is None else list(self.heads.parameters()))
         if self.rvq is not None:
             self.state.modules["rvq"] = self.rvq.train()
         self.state.optimizers["content_encoder"] = adamw(params, cfg.lr)
 
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}
+        posteriors = self.heads is None
         with autocast(self.rt):
-            content = self.enc(batch["mel"], batch["f0"]).float()
+            content = self.enc(batch["mel"], batch["f0"], phone_logits=posteriors).float()
         loss = content.new_zeros(())
         if self.rvq is not None:
             content, commit, _, ppl = self.rvq(content)
@@ -112,7 +123,7 @@ class ContentStage(StudentStage):
             out.update({"commit": commit, **{f"perplexity_q{i}": p for i, p in enumerate(ppl)}})
         phones = batch["phones"]
         if bool((phones >= 0).any()):
-            logits = self.heads(content.transpose(1, 2))
+            logits = content.transpose(1, 2) if posteriors else self.heads(content.transpose(1, 2))
             ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), phones.reshape(-1), ignore_index=-1)
             acc = (logits.argmax(-1) == phones).float()[phones >= 0].mean()
             loss = loss + self.cfg.ce_weight * ce

@@ -38,9 +38,21 @@ class ContentEncoderConfig:
     dilations: tuple[int, ...] = K.CONTENT_ENCODER_DILATIONS
     layer_scale_init: float = 0.25
     f0_passthrough: bool = True  # the last content channel is the F0 input itself (the converter's pitch)
+    # > 0: the content is the encoder's phoneme posteriors over this many classes (softmax, zero-padded to
+    # d_content), a bottleneck that leaves the speaker's timbre to the speaker condition; 0: free features.
+    posterior_classes: int = 0
+    # the posteriors are softmax(logits / this): above 1 the runner-up phones show through (coarticulation)
+    posterior_temperature: float = 1.0
 
     def __post_init__(self) -> None:
         _check_stack("ContentEncoderConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
+        room = self.d_content - int(self.f0_passthrough)
+        if not 0 <= self.posterior_classes <= room:
+            raise ValueError(f"ContentEncoderConfig: posterior_classes must be in [0, {room}] (the content's "
+                             f"channels less the F0 channel), got {self.posterior_classes}")
+        if not self.posterior_temperature > 0:
+            raise ValueError(f"ContentEncoderConfig: posterior_temperature must be > 0, got "
+                             f"{self.posterior_temperature}")
 
     @property
     def state_frames(self) -> int:

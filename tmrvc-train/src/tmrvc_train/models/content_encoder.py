@@ -2,11 +2,16 @@
 
 With ``f0_passthrough`` the last content channel is the F0 input unchanged (log(f0 + 1), 0 = unvoiced), so
 the converter's harmonic head gets the exact (pitch-shifted) F0 without a change to the ONNX contract.
+
+With ``posterior_classes`` the content channels are phoneme posteriors (softmax over that many classes, the
+rest zero): what was said and nothing of who said it, so a converter trained to reconstruct its input has to
+take the timbre from the speaker condition. Free features carry the speaker's formants through to the output.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
@@ -23,7 +28,9 @@ class ContentEncoder(nn.Module):
         self.in_proj = nn.Linear(c.n_mels + 1, c.channels)
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.out_norm = nn.LayerNorm(c.channels)
-        self.out_proj = nn.Linear(c.channels, c.d_content - 1 if c.f0_passthrough else c.d_content)
+        n_free = c.d_content - 1 if c.f0_passthrough else c.d_content
+        self.out_proj = nn.Linear(c.channels, c.posterior_classes or n_free)
+        self.n_pad = n_free - c.posterior_classes if c.posterior_classes else 0
 
     @property
     def state_frames(self) -> int:
@@ -43,14 +50,25 @@ class ContentEncoder(nn.Module):
     def _inp(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
         return self.in_proj(torch.cat([mel, f0], dim=1).transpose(1, 2)).transpose(1, 2)
 
+    def _proj(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+
     def _out(self, h: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
-        content = self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+        content = self._proj(h)
+        if self.cfg.posterior_classes:
+            content = F.pad(torch.softmax(content / self.cfg.posterior_temperature, dim=1), (0, 0, 0, self.n_pad))
         return torch.cat([content, f0], dim=1) if self.cfg.f0_passthrough else content
 
-    def forward(self, mel: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
-        """mel: (B, n_mels, T), f0: (B, 1, T) log(f0+1) or 0 → content (B, d_content, T)."""
+    def forward(self, mel: torch.Tensor, f0: torch.Tensor, phone_logits: bool = False) -> torch.Tensor:
+        """mel: (B, n_mels, T), f0: (B, 1, T) log(f0+1) or 0 → content (B, d_content, T). phone_logits (posterior
+        mode only): the logits behind the posteriors instead, (B, posterior_classes, T), for the CE loss."""
         self._check(mel, f0)
-        return self._out(self.stack(self._inp(mel, f0)), f0)
+        h = self.stack(self._inp(mel, f0))
+        if phone_logits:
+            if not self.cfg.posterior_classes:
+                raise ValueError("phone_logits: this content encoder has free features (posterior_classes = 0)")
+            return self._proj(h)
+        return self._out(h, f0)
 
     def forward_streaming(self, mel: torch.Tensor, f0: torch.Tensor, state: torch.Tensor
                           ) -> tuple[torch.Tensor, torch.Tensor]:
