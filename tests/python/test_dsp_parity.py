@@ -43,11 +43,14 @@ def _signals() -> dict[str, np.ndarray]:
     t = np.arange(n) / SAMPLE_RATE
     chirp_phase = 2 * np.pi * (80.0 * t + 0.5 * (600.0 - 80.0) / t[-1] * t**2)
     saw_phase = 143.0 * t
+    glide_phase = np.cumsum(130.0 * (1.0 + 0.3 * ((t / 0.04) % 1.0))) / SAMPLE_RATE
     signals = {
         "sine": 0.6 * np.sin(2 * np.pi * 220.0 * t),
         "chirp": 0.5 * np.sin(chirp_phase),
         "saw_noise": 0.4 * (2 * (saw_phase - np.floor(saw_phase)) - 1) + 0.02 * rng.standard_normal(n),
         "noise": 0.3 * rng.standard_normal(n),
+        # 40 ms sawtooth glides rising 30 %: frames whose d' never dips under yin_threshold (the fallback path)
+        "saw_glides": 0.5 * (2 * (glide_phase - np.floor(glide_phase)) - 1),
         "silence": np.zeros(n),
     }
     return {k: v.astype(np.float32).astype(np.float64) for k, v in signals.items()}

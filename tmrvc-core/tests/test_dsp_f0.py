@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tmrvc_core.constants import F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE
+from tmrvc_core.constants import F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE, YIN_THRESHOLD, YIN_VOICING_THRESHOLD
 from tmrvc_core.dsp import f0_to_model_input, f0_track, shift_semitones, yin
-from tmrvc_core.dsp.f0 import TAU_MAX
+from tmrvc_core.dsp.f0 import TAU_MAX, TAU_MIN, _cmnd, _difference
 
 
 def _tone(f0: float, n: int, kind: str) -> np.ndarray:
@@ -21,6 +21,19 @@ def _tone(f0: float, n: int, kind: str) -> np.ndarray:
 @pytest.mark.parametrize("f0", [65.0, 110.0, 220.0, 261.6, 440.0, 777.0])
 def test_yin_within_one_percent(f0: float, kind: str) -> None:
     assert yin(_tone(f0, F0_WINDOW_LENGTH, kind)) == pytest.approx(f0, rel=0.01)
+
+
+@pytest.mark.parametrize("f0", [100.0, 150.0, 220.0])
+@pytest.mark.parametrize("rise", [0.25, 0.3])
+def test_gliding_voice_without_a_clear_dip_is_voiced(f0: float, rise: float) -> None:
+    """A harmonic-rich voice rising 25-30 % within the window (a fast pitch glide) smears d' so that no lag dips
+    under the first-dip threshold; the global-minimum fallback keeps it voiced at a period inside the glide."""
+    t = np.arange(F0_WINDOW_LENGTH) / SAMPLE_RATE
+    phase = np.cumsum(f0 * (1.0 + rise * t / t[-1])) / SAMPLE_RATE
+    x = 0.5 * (2.0 * (phase - np.floor(phase)) - 1.0)
+    lowest = float(np.min(_cmnd(_difference(x))[TAU_MIN:TAU_MAX]))
+    assert YIN_THRESHOLD < lowest < YIN_VOICING_THRESHOLD  # the fallback is what decides this frame
+    assert f0 <= yin(x) <= f0 * (1.0 + rise)
 
 
 def test_silence_and_noise_are_unvoiced() -> None:

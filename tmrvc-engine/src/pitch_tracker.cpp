@@ -75,8 +75,16 @@ float PitchTracker::estimate(const float* frame) noexcept TMRVC_REALTIME {
     }
     int tau = tauMin();
     while (tau < maxLag && !(d[tau] < constants::kYinThreshold)) ++tau;
-    if (tau >= maxLag) return 0.0f;
-    while (tau + 1 <= maxLag - 1 && d[tau + 1] < d[tau]) ++tau;
+    if (tau < maxLag) {
+        while (tau + 1 <= maxLag - 1 && d[tau + 1] < d[tau]) ++tau;
+    } else {
+        // No clear dip: the global minimum still counts as voiced under the looser threshold (first one on ties,
+        // as numpy's argmin).
+        tau = tauMin();
+        for (int k = tauMin() + 1; k < maxLag; ++k)
+            if (d[k] < d[tau]) tau = k;
+        if (!(d[tau] < constants::kYinVoicingThreshold)) return 0.0f;
+    }
 
     const double a = d[tau - 1];
     const double b = d[tau];

@@ -22,6 +22,7 @@ inline constexpr int kF0WindowLength = 960;
 inline constexpr int kF0WindowMaxLength = 1920;
 inline constexpr int kAutoPitchMeanHops = 200;
 inline constexpr double kYinThreshold = 0.15;
+inline constexpr double kYinVoicingThreshold = 0.35;
 inline constexpr double kLevelMatchTimeS = 0.3;
 inline constexpr double kLevelMatchMaxDb = 12.0;
 inline constexpr double kLevelMatchGateDbfs = -60.0;
@@ -85,6 +86,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "a13139b34498f94b64765499865b60180d7c848da4c4f8e85f0e7e44afe8fa45";
+inline constexpr const char* kConstantsHash = "be6a9048dc395a54020cdb6bc3a68e9607013ff0bade652f7cc1e27b1a82fb18";
 
 }  // namespace tmrvc::constants

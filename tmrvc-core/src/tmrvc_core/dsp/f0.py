@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from tmrvc_core.constants import (F0_MAX, F0_MIN, F0_SILENCE_RMS, F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE,
-                                  WINDOW_LENGTH, YIN_THRESHOLD)
+                                  WINDOW_LENGTH, YIN_THRESHOLD, YIN_VOICING_THRESHOLD)
 from tmrvc_core.dsp.stft import frames
 
 TAU_MIN = int(math.floor(SAMPLE_RATE / F0_MAX))
@@ -37,10 +37,15 @@ def _cmnd(d: np.ndarray) -> np.ndarray:
 
 
 def _pick_tau(dn: np.ndarray) -> int:
-    """First tau in [TAU_MIN, TAU_MAX) with d' < threshold, advanced to its local minimum; -1 if none."""
-    below = np.nonzero(dn[TAU_MIN:TAU_MAX] < YIN_THRESHOLD)[0]
+    """First tau in [TAU_MIN, TAU_MAX) with d' < threshold, advanced to its local minimum; failing that, the global
+    minimum of d' there if it is under the voicing threshold (YIN's own fallback: a 20 ms window of a breathy or
+    gliding voice rarely dips under 0.15, and a strict first-dip rule leaves a third of voiced frames unvoiced);
+    -1 if neither."""
+    search = dn[TAU_MIN:TAU_MAX]
+    below = np.nonzero(search < YIN_THRESHOLD)[0]
     if below.size == 0:
-        return -1
+        best = int(np.argmin(search))
+        return TAU_MIN + best if search[best] < YIN_VOICING_THRESHOLD else -1
     tau = TAU_MIN + int(below[0])
     while tau + 1 <= TAU_MAX - 1 and dn[tau + 1] < dn[tau]:
         tau += 1
