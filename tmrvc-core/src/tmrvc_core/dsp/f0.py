@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from tmrvc_core.constants import (F0_MAX, F0_MIN, F0_SILENCE_RMS, F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE,
-                                  WINDOW_LENGTH, YIN_THRESHOLD, YIN_VOICING_THRESHOLD)
+                                  WINDOW_LENGTH, YIN_FALLBACK_MARGIN, YIN_THRESHOLD,
+                                  YIN_VOICING_THRESHOLD)
 from tmrvc_core.dsp.stft import frames
 
 TAU_MIN = int(math.floor(SAMPLE_RATE / F0_MAX))
@@ -37,15 +38,20 @@ def _cmnd(d: np.ndarray) -> np.ndarray:
 
 
 def _pick_tau(dn: np.ndarray) -> int:
-    """First tau in [TAU_MIN, TAU_MAX) with d' < threshold, advanced to its local minimum; failing that, the global
-    minimum of d' there if it is under the voicing threshold (YIN's own fallback: a 20 ms window of a breathy or
-    gliding voice rarely dips under 0.15, and a strict first-dip rule leaves a third of voiced frames unvoiced);
-    -1 if neither."""
+    """First tau in [TAU_MIN, TAU_MAX) with d' < threshold, advanced to its local minimum; -1 if none.
+
+    The threshold is yin_threshold; where no lag dips under it (a 20 ms window over a gliding or breathy voice
+    rarely does, and that rule alone called a third of the corpus's voiced frames unvoiced), the frame is still
+    voiced if its lowest d' is under yin_voicing_threshold, with the threshold lowest + yin_fallback_margin. Not the
+    lowest lag itself: a steady voice has near-equal minima at 1, 2, 3 × the period, and which is lowest is a
+    rounding-level decision (octave errors, and C++ and Python disagreeing)."""
     search = dn[TAU_MIN:TAU_MAX]
     below = np.nonzero(search < YIN_THRESHOLD)[0]
     if below.size == 0:
-        best = int(np.argmin(search))
-        return TAU_MIN + best if search[best] < YIN_VOICING_THRESHOLD else -1
+        lowest = float(np.min(search))
+        if not lowest < YIN_VOICING_THRESHOLD:
+            return -1
+        below = np.nonzero(search < lowest + YIN_FALLBACK_MARGIN)[0]
     tau = TAU_MIN + int(below[0])
     while tau + 1 <= TAU_MAX - 1 and dn[tau + 1] < dn[tau]:
         tau += 1

@@ -157,9 +157,25 @@ class VocoderConfig:
     log_mag_max: float = 7.0
     layer_scale_init: float = 0.25
     mag_residual: bool = True  # log-magnitude = features + head (head zero-initialised)
+    # Below this frequency the magnitude residual is drawn through knots max(residual_knot_spacing_hz,
+    # residual_knot_ratio × f) apart (linear between them) instead of one value per bin (0 = per bin everywhere).
+    # Knots 150 Hz apart cannot reshape single harmonics: per bin, the residual learned a fixed pattern on the
+    # lowest bins that bent the target's fundamental and second harmonic and took the voicing out of the
+    # converted speech (docs/training-results.md, session 7). Above it, per bin, where it removes tonal artefacts.
+    # 2500 Hz: the converter's 150 Hz knots end there too.
+    residual_knots_below_hz: float = 2500.0
+    residual_knot_spacing_hz: float = 150.0
+    residual_knot_ratio: float = 0.06
 
     def __post_init__(self) -> None:
         _check_stack("VocoderConfig", self.channels, self.hidden, self.kernel, tuple(self.dilations))
+        if not 0.0 <= self.residual_knots_below_hz < 0.5 * K.SAMPLE_RATE:
+            raise ValueError(f"VocoderConfig: residual_knots_below_hz must be in [0, {0.5 * K.SAMPLE_RATE:g}), got "
+                             f"{self.residual_knots_below_hz}")
+        if self.residual_knots_below_hz > 0.0 and not self.mag_residual:
+            raise ValueError("VocoderConfig: residual_knots_below_hz needs mag_residual (the knots shape the residual)")
+        if self.residual_knots_below_hz > 0.0 and self.residual_knot_spacing_hz <= 0.0:
+            raise ValueError(f"VocoderConfig: residual_knot_spacing_hz must be > 0, got {self.residual_knot_spacing_hz}")
         if not self.log_mag_min < self.log_mag_max:
             raise ValueError(f"VocoderConfig: expected log_mag_min < log_mag_max, got {self.log_mag_min}, "
                              f"{self.log_mag_max}")
@@ -247,7 +263,7 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
 
 # Settings added after checkpoints were written: a file without the key gets the behaviour it was trained with.
 _LEGACY_DEFAULTS: dict[str, dict[str, Any]] = {
-    "vocoder": {"mag_residual": False},
+    "vocoder": {"mag_residual": False, "residual_knots_below_hz": 0.0},
     "content_encoder": {"f0_passthrough": False},
     "converter": {"harmonic_head": False, "envelope_spacing_hz": 0.0},
 }

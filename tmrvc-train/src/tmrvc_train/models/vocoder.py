@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
+from tmrvc_core import constants as K
 from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
 from tmrvc_train.models.config import VocoderConfig
+from tmrvc_train.models.harmonic import EnvelopeKnots, envelope_knots
 
 
 class Vocoder(nn.Module):
@@ -24,7 +28,17 @@ class Vocoder(nn.Module):
         self.in_proj = nn.Linear(c.in_channels, c.channels)
         self.stack = CausalConvNeXtStack(c.channels, c.hidden, c.kernel, tuple(c.dilations), c.layer_scale_init)
         self.out_norm = nn.LayerNorm(c.channels)
-        self.mag_head = nn.Linear(c.channels, c.n_freq_bins)
+        # residual_knots_below_hz: the head gives knot values for the bins below it and one value per bin above.
+        self.n_knotted_bins = 0
+        self.residual_knots = None
+        if c.residual_knots_below_hz > 0.0:
+            bin_hz = K.SAMPLE_RATE / K.N_FFT
+            self.n_knotted_bins = min(c.n_freq_bins, int(math.ceil(c.residual_knots_below_hz / bin_hz)))
+            top = (self.n_knotted_bins - 1) * bin_hz
+            self.residual_knots = EnvelopeKnots(envelope_knots(c.residual_knot_spacing_hz, c.residual_knot_ratio, top),
+                                                self.n_knotted_bins)
+        head_out = c.n_freq_bins - self.n_knotted_bins + (self.residual_knots.n_knots if self.residual_knots else 0)
+        self.mag_head = nn.Linear(c.channels, head_out)
         if c.mag_residual:
             nn.init.zeros_(self.mag_head.weight)
             nn.init.zeros_(self.mag_head.bias)
@@ -42,6 +56,9 @@ class Vocoder(nn.Module):
         """h (B, C, T), features (B, 513, T) → stft_mag, stft_phase (B, 513, T)."""
         h = self.out_norm(h.transpose(1, 2))  # (B, T, C)
         log_mag = self.mag_head(h)
+        if self.residual_knots is not None:
+            n = self.residual_knots.n_knots
+            log_mag = torch.cat([self.residual_knots(log_mag[..., :n]), log_mag[..., n:]], dim=-1)
         if self.cfg.mag_residual:
             log_mag = log_mag + features.transpose(1, 2)
         log_mag = log_mag.clamp(self.cfg.log_mag_min, self.cfg.log_mag_max)
