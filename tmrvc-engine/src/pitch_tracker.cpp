@@ -73,21 +73,18 @@ float PitchTracker::estimate(const float* frame) noexcept TMRVC_REALTIME {
         cumulative += d[tau];
         d[tau] = cumulative != 0.0 ? d[tau] * static_cast<double>(tau) / cumulative : 1.0;
     }
-    // First dip under the threshold, advanced to its local minimum. No lag under yin_threshold: still voiced if the
-    // lowest d' is under yin_voicing_threshold, taking the first dip within yin_fallback_margin of that lowest value
-    // (not the lowest lag: near-equal minima at multiples of the period), as the Python reference does.
-    double threshold = constants::kYinThreshold;
     int tau = tauMin();
-    while (tau < maxLag && !(d[tau] < threshold)) ++tau;
-    if (tau >= maxLag) {
-        double lowest = d[tauMin()];
-        for (int k = tauMin() + 1; k < maxLag; ++k) lowest = std::min(lowest, d[k]);
-        if (!(lowest < constants::kYinVoicingThreshold)) return 0.0f;
-        threshold = lowest + constants::kYinFallbackMargin;
+    while (tau < maxLag && !(d[tau] < constants::kYinThreshold)) ++tau;
+    if (tau < maxLag) {
+        while (tau + 1 <= maxLag - 1 && d[tau + 1] < d[tau]) ++tau;
+    } else {
+        // No clear dip: the global minimum still counts as voiced under the looser threshold (first one on ties,
+        // as numpy's argmin).
         tau = tauMin();
-        while (!(d[tau] < threshold)) ++tau;
+        for (int k = tauMin() + 1; k < maxLag; ++k)
+            if (d[k] < d[tau]) tau = k;
+        if (!(d[tau] < constants::kYinVoicingThreshold)) return 0.0f;
     }
-    while (tau + 1 <= maxLag - 1 && d[tau + 1] < d[tau]) ++tau;
 
     const double a = d[tau - 1];
     const double b = d[tau];

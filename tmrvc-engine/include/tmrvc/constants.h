@@ -23,7 +23,6 @@ inline constexpr int kF0WindowMaxLength = 1920;
 inline constexpr int kAutoPitchMeanHops = 200;
 inline constexpr double kYinThreshold = 0.15;
 inline constexpr double kYinVoicingThreshold = 0.35;
-inline constexpr double kYinFallbackMargin = 0.05;
 inline constexpr double kLevelMatchTimeS = 0.3;
 inline constexpr double kLevelMatchMaxDb = 12.0;
 inline constexpr double kLevelMatchGateDbfs = -60.0;
@@ -87,6 +86,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "f93b9418c9b36be91702835226e54ccd6fe7432108e4a9eb53466a97cd1ea68a";
+inline constexpr const char* kConstantsHash = "be6a9048dc395a54020cdb6bc3a68e9607013ff0bade652f7cc1e27b1a82fb18";
 
 }  // namespace tmrvc::constants

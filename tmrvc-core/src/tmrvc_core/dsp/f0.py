@@ -7,8 +7,7 @@ import math
 import numpy as np
 
 from tmrvc_core.constants import (F0_MAX, F0_MIN, F0_SILENCE_RMS, F0_WINDOW_LENGTH, HOP_LENGTH, SAMPLE_RATE,
-                                  WINDOW_LENGTH, YIN_FALLBACK_MARGIN, YIN_THRESHOLD,
-                                  YIN_VOICING_THRESHOLD)
+                                  WINDOW_LENGTH, YIN_THRESHOLD, YIN_VOICING_THRESHOLD)
 from tmrvc_core.dsp.stft import frames
 
 TAU_MIN = int(math.floor(SAMPLE_RATE / F0_MAX))
@@ -38,20 +37,15 @@ def _cmnd(d: np.ndarray) -> np.ndarray:
 
 
 def _pick_tau(dn: np.ndarray) -> int:
-    """First tau in [TAU_MIN, TAU_MAX) with d' < threshold, advanced to its local minimum; -1 if none.
-
-    The threshold is yin_threshold; where no lag dips under it (a 20 ms window over a gliding or breathy voice
-    rarely does, and that rule alone called a third of the corpus's voiced frames unvoiced), the frame is still
-    voiced if its lowest d' is under yin_voicing_threshold, with the threshold lowest + yin_fallback_margin. Not the
-    lowest lag itself: a steady voice has near-equal minima at 1, 2, 3 × the period, and which is lowest is a
-    rounding-level decision (octave errors, and C++ and Python disagreeing)."""
+    """First tau in [TAU_MIN, TAU_MAX) with d' < yin_threshold, advanced to its local minimum; failing that, the
+    lowest d' there (the first on ties) if it is under yin_voicing_threshold (YIN's own fallback: a 20 ms window
+    over a gliding or breathy voice often never dips under 0.15, and the first-dip rule alone left a fifth of the
+    corpus's voiced frames unvoiced); -1 if neither."""
     search = dn[TAU_MIN:TAU_MAX]
     below = np.nonzero(search < YIN_THRESHOLD)[0]
     if below.size == 0:
-        lowest = float(np.min(search))
-        if not lowest < YIN_VOICING_THRESHOLD:
-            return -1
-        below = np.nonzero(search < lowest + YIN_FALLBACK_MARGIN)[0]
+        best = int(np.argmin(search))
+        return TAU_MIN + best if search[best] < YIN_VOICING_THRESHOLD else -1
     tau = TAU_MIN + int(below[0])
     while tau + 1 <= TAU_MAX - 1 and dn[tau + 1] < dn[tau]:
         tau += 1
