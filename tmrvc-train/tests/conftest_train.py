@@ -52,3 +52,15 @@ def make_tiny_cache(root: Path) -> Path:
     out = root / "cache"
     build_cache(CacheConfig(manifest=str(root / "manifest.jsonl"), out=str(out), workers=1, progress=False))
     return out
+
+
+def stream_frames(model, x, state):
+    """Run ``model.forward_streaming`` one frame at a time over x (B, C, T); returns the per-frame first outputs
+    concatenated along time (B, C', T)."""
+    import torch
+
+    outs = []
+    for t in range(x.shape[-1]):
+        out, *_, state = model.forward_streaming(x[..., t:t + 1], state)
+        outs.append(out)
+    return torch.cat(outs, -1)
