@@ -46,15 +46,18 @@ def test_harmonics_come_out_coherent_and_at_the_input_level() -> None:
     noisy = istft_ola(mag, rng.uniform(-np.pi, np.pi, mag.shape))
     coherent, random = spectral_inconsistency(y, mag), spectral_inconsistency(noisy, mag)
     print(f"spectral inconsistency: reconstructed {coherent:.3f}, random phase {random:.3f}")
-    assert coherent < 0.18 and random > 1.0  # measured 0.13; the phase tracked at the frame start gave 0.22
+    # measured 0.12 / 0.70 (the phase tracked at the frame start gave 0.22; the plain h / w synthesis window, which
+    # weighs a frame's tapered end up to 4x, gave 0.13 / 1.0+)
+    assert coherent < 0.18 and random > 4 * coherent
     assert np.sqrt(np.mean(y ** 2)) / np.sqrt(np.mean(x ** 2)) == pytest.approx(1.0, abs=0.15)
 
 
 @pytest.mark.parametrize(("rate_hz", "depth", "limit"), [(5.5, 1.0, 0.27), (6.0, 2.0, 0.38), (1.0, 0.0, 0.1)])
 def test_vibrato_partials_stay_in_phase_where_frames_overlap(rate_hz: float, depth: float, limit: float) -> None:
     """A singer's vibrato moves every partial each hop; the phase is tracked at the synthesis tail's centre so
-    consecutive frames agree where they overlap. Measured 0.22 / 0.32 / 0.07; tracked at the frame's first sample
-    (the rule before) 0.33 / 0.47 / 0.07, which fails the first two limits."""
+    consecutive frames agree where they overlap. Measured 0.21 / 0.31 / 0.04 (0.22 / 0.32 / 0.07 with the plain h / w
+    synthesis window); tracked at the frame's first sample (the rule before) 0.33 / 0.47 / 0.07, which fails the first
+    two limits."""
     x = vibrato_voice(rate_hz, depth)
     mag, _ = magnitude_phase(x)
     y = istft_ola(mag, reconstruct_phase(mag))

@@ -40,8 +40,31 @@ def test_windows() -> None:
     assert w.shape == s.shape == (WINDOW_LENGTH,)
     assert w[0] == 0.0 and w[WINDOW_LENGTH // 2] == pytest.approx(1.0)
     assert np.all(s[:480] == 0.0)
-    product = w[480:] * s[480:]  # periodic Hann(480)
-    np.testing.assert_allclose(product[:240] + product[240:], 1.0, atol=1e-12)
+    product = w[480:] * s[480:]
+    np.testing.assert_allclose(product[:240] + product[240:], 1.0, atol=1e-12)  # exact for consistent frames
+    assert s.max() < 2.2  # the plain h / w window weighs a frame's tapered end up to 4x
+
+
+def test_synthesis_is_the_weighted_least_squares_fit_to_inconsistent_frames() -> None:
+    """Random magnitude and phase (no signal has this STFT): every output sample must be the fit that minimises
+    sum_frames h (w y - f)^2 over the frame tails covering it, i.e. the gradient sum h w (w y - f) is zero."""
+    rng = np.random.default_rng(3)
+    n_frames = 12
+    mag = rng.uniform(0.0, 2.0, (N_FREQ_BINS, n_frames))
+    phase = rng.uniform(-np.pi, np.pi, (N_FREQ_BINS, n_frames))
+    y = istft_ola(mag, phase)
+    frames_time = np.fft.irfft(mag * np.exp(1j * phase), n=N_FFT, axis=0)[:WINDOW_LENGTH].T  # (T, 960)
+    w = analysis_window()
+    h = np.zeros(WINDOW_LENGTH)
+    h[480:] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(480) / 480)
+    gradient = np.zeros_like(y)
+    for t in range(n_frames):
+        for i in range(480, WINDOW_LENGTH):
+            j = HOP_LENGTH * t + i - 480  # output sample that frame t's tail index i lands on
+            if j < len(y):
+                gradient[j] += h[i] * w[i] * (w[i] * y[j] - frames_time[t, i])
+    np.testing.assert_allclose(gradient[HOP_LENGTH:], 0.0, atol=1e-12)
+    assert np.abs(frames_time).max() > 1e-3  # the frames are not trivially zero
 
 
 def test_stft_matches_definition_and_peaks_at_sine_bin() -> None:

@@ -66,14 +66,23 @@ StftProcessor::StftProcessor()
       mel_(constants::kNMels),
       accumulator_(constants::kSynthesisWindowLength, 0.0f) {
     constexpr int kTailStart = constants::kWindowLength - constants::kSynthesisWindowLength;
+    static_assert(constants::kSynthesisWindowLength % constants::kHopLength == 0, "the tail is whole hops");
     for (int n = 0; n < constants::kWindowLength; ++n) {
         const double w = periodicHann(n, constants::kWindowLength);
         analysisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(w);
         analysisWindow64_[static_cast<std::size_t>(n)] = w;
-        if (n >= kTailStart) {
-            const double h = periodicHann(n - kTailStart, constants::kSynthesisWindowLength);
-            synthesisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(h / w);
-        }
+    }
+    // Weighted least-squares overlap-add over the tail (docs/dsp-and-streaming.md, "Synthesis"):
+    // s = h w / sum(h w^2) over the tail positions that land on the same output sample.
+    auto tailWeight = [](int n) {  // h w at window index n >= kTailStart
+        return periodicHann(n - kTailStart, constants::kSynthesisWindowLength) * periodicHann(n, constants::kWindowLength);
+    };
+    for (int m = 0; m < constants::kHopLength; ++m) {
+        double norm = 0.0;
+        for (int n = kTailStart + m; n < constants::kWindowLength; n += constants::kHopLength)
+            norm += tailWeight(n) * periodicHann(n, constants::kWindowLength);
+        for (int n = kTailStart + m; n < constants::kWindowLength; n += constants::kHopLength)
+            synthesisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(tailWeight(n) / norm);
     }
     // Mel points equally spaced in HTK mel, triangles with peak 1 (float64 design).
     std::vector<double> points(constants::kNMels + 2);

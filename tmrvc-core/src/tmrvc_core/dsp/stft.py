@@ -22,15 +22,28 @@ def analysis_window() -> np.ndarray:
 
 
 def synthesis_window() -> np.ndarray:
-    """Asymmetric synthesis window s, (960,) float64: zero on the first half, ``h / w`` on the last 480.
+    """Asymmetric synthesis window s, (960,) float64: zero on the first half, a weighted least-squares
+    overlap-add on the last 480.
 
-    ``h`` is the periodic Hann of SYNTHESIS_WINDOW_LENGTH, so ``w * s = h`` on the tail and Hann(480) at hop
-    240 overlap-adds to exactly 1.
+    Each output sample lies in the tails of two frames (at tail offsets m and m + 240). It is the least-squares
+    fit ``y = sum c w f / sum c w^2`` to both frames' samples ``f`` divided by their analysis window ``w``,
+    each sample trusted in proportion to ``c = h``, the periodic Hann of SYNTHESIS_WINDOW_LENGTH over the tail.
+    So ``s = h w / (h w^2 summed over the two overlapping tail positions)``. For a consistent spectrum
+    (``f = w x``) this is exactly ``x``; for an inconsistent one (reconstructed phase, a model's output) it
+    leans on the frame whose window is large there instead of dividing the tapered end of a frame by
+    ``w -> 0`` (the plain ``h / w`` window weighs those samples up to 4x). See docs/dsp-and-streaming.md.
     """
     w = analysis_window()
-    s = np.zeros(WINDOW_LENGTH, dtype=np.float64)
     start = WINDOW_LENGTH - SYNTHESIS_WINDOW_LENGTH
-    s[start:] = _periodic_hann(SYNTHESIS_WINDOW_LENGTH) / w[start:]
+    a = np.zeros(WINDOW_LENGTH, dtype=np.float64)
+    a[start:] = _periodic_hann(SYNTHESIS_WINDOW_LENGTH) * w[start:]
+    aw = a * w
+    norm = np.zeros(HOP_LENGTH, dtype=np.float64)
+    for first in range(start, WINDOW_LENGTH, HOP_LENGTH):
+        norm += aw[first:first + HOP_LENGTH]
+    s = np.zeros(WINDOW_LENGTH, dtype=np.float64)
+    for first in range(start, WINDOW_LENGTH, HOP_LENGTH):
+        s[first:first + HOP_LENGTH] = a[first:first + HOP_LENGTH] / norm
     return s
 
 
