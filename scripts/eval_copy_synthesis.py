@@ -7,8 +7,11 @@ PyTorch vocoder of a students checkpoint, synthesises with the engine's iSTFT + 
 with tmrvc_eval's metrics: MCD (DTW, dB), F0 correlation, RMS ratio and the HF tonal artefact index (the
 input's own index is printed beside it as the reference).
 
-Oracle rows bound what a vocoder can reach through this synthesis rule: ``oracle_phase`` (true magnitude and
-phase: perfect reconstruction), ``random_phase`` and ``zero_phase`` (true magnitude, no phase model).
+Each vocoder is scored twice: with its own phase (``--vocoder-phase`` in the engine) and with the phase the
+engine reconstructs from its magnitude (``tmrvc_core.dsp.phase``, the engine's default; rows marked
+"engine phase"). Oracle rows bound what a vocoder can reach through this synthesis rule: ``oracle_phase`` (true
+magnitude and phase: perfect reconstruction), ``engine_phase`` (true magnitude, the engine's reconstructed
+phase), ``random_phase`` and ``zero_phase`` (true magnitude, no phase model).
 
     uv run python scripts/eval_copy_synthesis.py --students runs/demo/students.pt --cache data/demo/cache
 """
@@ -26,12 +29,14 @@ import torch
 
 from tmrvc_core import constants as K
 from tmrvc_core.dsp import istft_ola, magnitude_phase, resample
+from tmrvc_core.dsp.phase import reconstruct_phase
 from tmrvc_eval.metrics.f0 import compare_f0, f0_contour
 from tmrvc_eval.metrics.level import rms_ratio, tonal_artefact_db
 from tmrvc_eval.metrics.mcd import mcd_db
 from tmrvc_train.trainers.data import features_from_mag
 
-ORACLES = ("oracle_phase", "random_phase", "zero_phase")
+ORACLES = ("oracle_phase", "engine_phase", "random_phase", "zero_phase")
+ENGINE_PHASE = " (engine phase)"
 
 
 def held_out(cache: Path, split: str, n: int) -> list[dict]:
@@ -71,12 +76,15 @@ def synthesise(variant: str, x: np.ndarray, vocoder: torch.nn.Module | None, rng
     mag, phase = magnitude_phase(x)
     if variant == "oracle_phase":
         return istft_ola(mag, phase)
+    if variant == "engine_phase":
+        return istft_ola(mag, reconstruct_phase(mag))
     if variant == "random_phase":
         return istft_ola(mag, rng.uniform(-np.pi, np.pi, mag.shape))
     if variant == "zero_phase":
         return istft_ola(mag, np.zeros_like(mag))
     assert vocoder is not None
-    return istft_ola(*vocode(vocoder, features_from_mag(mag)))
+    v_mag, v_phase = vocode(vocoder, features_from_mag(mag))
+    return istft_ola(v_mag, reconstruct_phase(v_mag) if variant.endswith(ENGINE_PHASE) else v_phase)
 
 
 def score(y: np.ndarray, x: np.ndarray) -> dict[str, float]:
@@ -119,7 +127,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     torch.set_num_threads(a.threads)
     utts = held_out(a.cache, a.split, a.n)
     variants: list[tuple[str, torch.nn.Module | None]] = [(o, None) for o in ORACLES] if a.oracles else []
-    variants += [(str(s), load_vocoder(s)) for s in a.students]
+    for path in a.students:
+        voc = load_vocoder(path)
+        variants += [(str(path), voc), (str(path) + ENGINE_PHASE, voc)]
     if not variants:
         raise ValueError("nothing to score: pass --students and/or --oracles")
     results = {}

@@ -109,3 +109,43 @@ def test_synthesis_ceiling_script_resynthesises_at_the_input_rate_and_level(tmp_
     band = slice(4, 200)  # ~100 Hz to 4.7 kHz, where the test voice has its harmonics
     db_x, db_y = 10 * np.log10(spectrum_x[band] + 1e-12), 10 * np.log10(spectrum_y[band] + 1e-12)
     assert np.corrcoef(db_x, db_y)[0, 1] > 0.95
+
+
+def test_bins_above_the_maximum_voiced_frequency_get_fresh_noise_phase() -> None:
+    """A steady partial below PHASE_NOISE_ABOVE_HZ keeps advancing by its frequency; one above gets an unrelated
+    phase every frame, the same sequence again after reset (the C++ twin draws the same hash)."""
+    from tmrvc_core.dsp.phase import NOISE_FIRST_BIN
+
+    low, high = 40, NOISE_FIRST_BIN + 100
+    assert 0 < NOISE_FIRST_BIN < high < N_FREQ_BINS
+    mag = np.full(N_FREQ_BINS, 1e-3)
+    mag[[low, high]] = 1.0
+    rec = PhaseReconstructor()
+    phases = np.stack([rec.step(mag) for _ in range(60)])
+    rec.reset()
+    np.testing.assert_array_equal(np.stack([rec.step(mag) for _ in range(60)]), phases)
+    step = wrap(np.diff(phases, axis=0))
+    expected_low = wrap(np.array(2 * np.pi * low / 1024 * HOP_LENGTH))
+    np.testing.assert_allclose(wrap(step[:, low] - expected_low), 0.0, atol=1e-9)
+    # noise: the hop-to-hop phase step is spread over the circle (a locked partial's is one value)
+    assert np.abs(np.mean(np.exp(1j * step[:, high]))) < 0.4
+
+
+def test_a_recurring_magnitude_ripple_above_the_maximum_voiced_frequency_does_not_whistle(monkeypatch) -> None:
+    """A model's magnitude often carries a small ripple at a fixed high bin. Phase-locked, each frame continues the
+    last one's sinusoid there and the ripple becomes a steady whistle (the HF tonal artefact index); with noise
+    phase it stays part of the noise."""
+    from tmrvc_core.dsp import phase as phase_module
+    from tmrvc_eval.metrics.level import tonal_artefact_db
+
+    rng = np.random.default_rng(5)
+    noise_mag, _ = magnitude_phase(0.05 * rng.standard_normal(SAMPLE_RATE * 3))
+    rippled = noise_mag.copy()
+    rippled[410] *= 2.0  # 9.6 kHz, +6 dB in every frame
+    whistle = {}
+    for name, first_noise_bin in (("locked", N_FREQ_BINS), ("noise", phase_module.NOISE_FIRST_BIN)):
+        monkeypatch.setattr(phase_module, "NOISE_FIRST_BIN", first_noise_bin)
+        whistle[name] = tonal_artefact_db(istft_ola(rippled, reconstruct_phase(rippled)), SAMPLE_RATE)
+    print(f"HF tonal artefact index of the rippled noise: locked {whistle['locked']:.1f} dB, noise phase "
+          f"{whistle['noise']:.1f} dB")
+    assert whistle["locked"] > whistle["noise"] + 3.0

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace tmrvc {
 namespace c = constants;
@@ -22,11 +23,28 @@ double wrap(double x) noexcept {
 
 std::size_t at(int i) noexcept { return static_cast<std::size_t>(i); }
 
+// First bin at or above the maximum voiced frequency (as tmrvc_core.dsp.phase.NOISE_FIRST_BIN).
+const int kNoiseFirstBin = std::min(
+    c::kNFreqBins, static_cast<int>(std::ceil(c::kPhaseNoiseAboveHz * c::kNFft / c::kSampleRate)));
+
+// Pseudo-random phase in [-pi, pi) for (frame, bin): 32-bit xor-shift-multiply hash of frame * bins + bin
+// (as tmrvc_core.dsp.phase.noise_phase).
+double noisePhase(std::uint32_t frame, int k) noexcept {
+    std::uint32_t x = frame * static_cast<std::uint32_t>(c::kNFreqBins) + static_cast<std::uint32_t>(k);
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return static_cast<double>(x) * (2.0 * kPi / 4294967296.0) - kPi;
+}
+
 }  // namespace
 
 void PhaseReconstructor::reset() noexcept TMRVC_REALTIME {
     psi_.fill(0.0);
     for (int k = 0; k < kBins; ++k) omegaPrev_[at(k)] = binOmega(k);
+    frame_ = 0;
 }
 
 void PhaseReconstructor::step(const float* mag, float* phase) noexcept TMRVC_REALTIME {
@@ -63,9 +81,13 @@ void PhaseReconstructor::step(const float* mag, float* phase) noexcept TMRVC_REA
     // back to the analysis window's centre, seen from each bin of the peak's region.
     constexpr double centre = c::kWindowLength / 2;
     constexpr double synthesisCentre = c::kWindowLength - c::kSynthesisWindowLength / 2;
-    for (int k = 0; k < kBins; ++k)
+    for (int k = 0; k < kNoiseFirstBin; ++k)
         phase[k] = static_cast<float>(
             wrap(psi_[at(k)] + omega_[at(k)] * (centre - synthesisCentre) - binOmega(k) * centre));
+    // Above the maximum voiced frequency speech is noise: fresh phase each frame, so a model's recurring magnitude
+    // ripples there do not become steady whistles.
+    for (int k = kNoiseFirstBin; k < kBins; ++k) phase[k] = static_cast<float>(noisePhase(frame_, k));
+    ++frame_;  // wraps mod 2^32 like the Python twin's counter
 }
 
 }  // namespace tmrvc

@@ -11,6 +11,7 @@ inline constexpr int kNFft = 1024;
 inline constexpr int kWindowLength = 960;
 inline constexpr int kHopLength = 240;
 inline constexpr int kSynthesisWindowLength = 480;
+inline constexpr double kPhaseNoiseAboveHz = 6000.0;
 inline constexpr int kNFreqBins = 513;
 inline constexpr int kNMels = 80;
 inline constexpr double kMelFmin = 0.0;
@@ -86,6 +87,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "be6a9048dc395a54020cdb6bc3a68e9607013ff0bade652f7cc1e27b1a82fb18";
+inline constexpr const char* kConstantsHash = "9b5ff5f57c5dd3a313c09019abbc335107c6210006a7738dd9a07a65bb32de9d";
 
 }  // namespace tmrvc::constants

@@ -9,6 +9,11 @@ The tracked phase is the sinusoid's phase at the centre of the samples the frame
 synthesis tail, SYNTHESIS_CENTRE), not at the frame's first sample: with the trapezoid advance, consecutive frames
 of a gliding partial then agree exactly where their tails overlap. Referenced at the frame start, they disagreed
 there by 720 samples × the frequency change per hop (1.9 rad for a 1 kHz partial gliding 1 % per hop).
+
+Above PHASE_NOISE_ABOVE_HZ (a maximum voiced frequency, as in harmonic-plus-noise vocoders) every bin gets a fresh
+pseudo-random phase each frame instead: speech there is noise, and locking a model's small, recurring magnitude
+ripples there turned them into steady whistles (the HF tonal artefact index, docs/training-results.md). The noise
+is a counter hash of (frame, bin), so the C++ twin draws the same values.
 """
 
 from __future__ import annotations
@@ -17,12 +22,35 @@ import math
 
 import numpy as np
 
-from tmrvc_core.constants import FEATURE_FLOOR, HOP_LENGTH, N_FFT, N_FREQ_BINS, SYNTHESIS_WINDOW_LENGTH, WINDOW_LENGTH
+from tmrvc_core.constants import (
+    FEATURE_FLOOR,
+    HOP_LENGTH,
+    N_FFT,
+    N_FREQ_BINS,
+    PHASE_NOISE_ABOVE_HZ,
+    SAMPLE_RATE,
+    SYNTHESIS_WINDOW_LENGTH,
+    WINDOW_LENGTH,
+)
 
 POINTER_JUMPS = 10  # 2**10 >= N_FREQ_BINS: every bin reaches its peak
 BIN_OMEGA = 2.0 * math.pi * np.arange(N_FREQ_BINS, dtype=np.float64) / N_FFT  # bin centres, rad/sample
 CENTRE = WINDOW_LENGTH // 2  # the analysis window's centre, samples
 SYNTHESIS_CENTRE = WINDOW_LENGTH - SYNTHESIS_WINDOW_LENGTH // 2  # the synthesis tail's centre, samples
+NOISE_FIRST_BIN = min(N_FREQ_BINS, math.ceil(PHASE_NOISE_ABOVE_HZ * N_FFT / SAMPLE_RATE))  # first noise-phase bin
+_U32 = 0xFFFFFFFF
+
+
+def noise_phase(frame: int, bins: np.ndarray) -> np.ndarray:
+    """Pseudo-random phase in [-pi, pi) for (frame, bin): a 32-bit integer hash (xor-shift-multiply) of
+    ``frame * N_FREQ_BINS + bin`` mod 2**32, scaled. bins: int array → float64 array (the C++ twin's values)."""
+    x = (np.asarray(bins, dtype=np.uint64) + np.uint64((frame * N_FREQ_BINS) & _U32)) & np.uint64(_U32)
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x7FEB352D)) & np.uint64(_U32)
+    x ^= x >> np.uint64(15)
+    x = (x * np.uint64(0x846CA68B)) & np.uint64(_U32)
+    x ^= x >> np.uint64(16)
+    return x.astype(np.float64) * (2.0 * math.pi / 4294967296.0) - math.pi
 
 
 def wrap(x: np.ndarray) -> np.ndarray:
@@ -53,9 +81,9 @@ def peak_owners(log_mag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class PhaseReconstructor:
     """Streaming state: psi (513,) the per-bin sinusoid phase at SYNTHESIS_CENTRE, omega_prev (513,) last frame's
-    peak frequency.
+    peak frequency, frame (the noise hash's counter, mod 2**32).
 
-    step(mag (513,)) → phase (513,) for that frame. Starts at psi = 0, omega_prev = the bin centres.
+    step(mag (513,)) → phase (513,) for that frame. Starts at psi = 0, omega_prev = the bin centres, frame 0.
     """
 
     def __init__(self) -> None:
@@ -64,6 +92,7 @@ class PhaseReconstructor:
     def reset(self) -> None:
         self.psi = np.zeros(N_FREQ_BINS)
         self.omega_prev = BIN_OMEGA.copy()
+        self.frame = 0
 
     def step(self, mag: np.ndarray) -> np.ndarray:
         mag = np.asarray(mag, dtype=np.float64)
@@ -75,7 +104,10 @@ class PhaseReconstructor:
         self.psi = wrap(self.psi[owner] + advance)
         self.omega_prev = omega
         # the peak's phase carried back from the synthesis centre to the window centre, seen from each bin
-        return wrap(self.psi + omega * (CENTRE - SYNTHESIS_CENTRE) - BIN_OMEGA * CENTRE)
+        phase = wrap(self.psi + omega * (CENTRE - SYNTHESIS_CENTRE) - BIN_OMEGA * CENTRE)
+        phase[NOISE_FIRST_BIN:] = noise_phase(self.frame, np.arange(NOISE_FIRST_BIN, N_FREQ_BINS))
+        self.frame = (self.frame + 1) & _U32
+        return phase
 
 
 def reconstruct_phase(mag: np.ndarray) -> np.ndarray:
