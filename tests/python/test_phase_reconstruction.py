@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tmrvc_engine
-from tmrvc_core.constants import HOP_LENGTH, N_FREQ_BINS, SAMPLE_RATE
+from tmrvc_core.constants import HOP_LENGTH, N_FFT, N_FREQ_BINS, SAMPLE_RATE
 from tmrvc_core.dsp import istft_ola, magnitude_phase
 from tmrvc_core.dsp.phase import PhaseReconstructor, reconstruct_phase, wrap
 
@@ -125,7 +125,7 @@ def test_bins_above_the_maximum_voiced_frequency_get_fresh_noise_phase() -> None
     rec.reset()
     np.testing.assert_array_equal(np.stack([rec.step(mag) for _ in range(60)]), phases)
     step = wrap(np.diff(phases, axis=0))
-    expected_low = wrap(np.array(2 * np.pi * low / 1024 * HOP_LENGTH))
+    expected_low = wrap(np.array(2 * np.pi * low / N_FFT * HOP_LENGTH))
     np.testing.assert_allclose(wrap(step[:, low] - expected_low), 0.0, atol=1e-9)
     # noise: the hop-to-hop phase step is spread over the circle (a locked partial's is one value)
     assert np.abs(np.mean(np.exp(1j * step[:, high]))) < 0.4

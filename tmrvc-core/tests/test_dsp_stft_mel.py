@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tmrvc_core.constants import HOP_LENGTH, LOG_FLOOR, N_FFT, N_FREQ_BINS, N_MELS, SAMPLE_RATE, WINDOW_LENGTH
+from tmrvc_core.constants import (
+    HOP_LENGTH,
+    LOG_FLOOR,
+    N_FFT,
+    N_FREQ_BINS,
+    N_MELS,
+    SAMPLE_RATE,
+    SYNTHESIS_WINDOW_LENGTH,
+    WINDOW_LENGTH,
+)
 from tmrvc_core.dsp import (
     analysis_window,
     frames,
@@ -55,12 +64,13 @@ def test_synthesis_is_the_weighted_least_squares_fit_to_inconsistent_frames() ->
     y = istft_ola(mag, phase)
     frames_time = np.fft.irfft(mag * np.exp(1j * phase), n=N_FFT, axis=0)[:WINDOW_LENGTH].T  # (T, 960)
     w = analysis_window()
+    tail = WINDOW_LENGTH - SYNTHESIS_WINDOW_LENGTH
     h = np.zeros(WINDOW_LENGTH)
-    h[480:] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(480) / 480)
+    h[tail:] = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(SYNTHESIS_WINDOW_LENGTH) / SYNTHESIS_WINDOW_LENGTH)
     gradient = np.zeros_like(y)
     for t in range(n_frames):
-        for i in range(480, WINDOW_LENGTH):
-            j = HOP_LENGTH * t + i - 480  # output sample that frame t's tail index i lands on
+        for i in range(tail, WINDOW_LENGTH):
+            j = HOP_LENGTH * t + i - tail  # output sample that frame t's tail index i lands on
             if j < len(y):
                 gradient[j] += h[i] * w[i] * (w[i] * y[j] - frames_time[t, i])
     np.testing.assert_allclose(gradient[HOP_LENGTH:], 0.0, atol=1e-12)
