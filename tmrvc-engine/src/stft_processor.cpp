@@ -74,13 +74,13 @@ StftProcessor::StftProcessor()
     }
     // Weighted least-squares overlap-add over the tail (docs/dsp-and-streaming.md, "Synthesis"):
     // s = h w / sum(h w^2) over the tail positions that land on the same output sample.
-    auto tailWeight = [](int n) {  // h w at window index n >= kTailStart
-        return periodicHann(n - kTailStart, constants::kSynthesisWindowLength) * periodicHann(n, constants::kWindowLength);
+    auto tailWeight = [this](int n) {  // h w at window index n >= kTailStart
+        return periodicHann(n - kTailStart, constants::kSynthesisWindowLength) * analysisWindow64_[static_cast<std::size_t>(n)];
     };
     for (int m = 0; m < constants::kHopLength; ++m) {
         double norm = 0.0;
         for (int n = kTailStart + m; n < constants::kWindowLength; n += constants::kHopLength)
-            norm += tailWeight(n) * periodicHann(n, constants::kWindowLength);
+            norm += tailWeight(n) * analysisWindow64_[static_cast<std::size_t>(n)];
         for (int n = kTailStart + m; n < constants::kWindowLength; n += constants::kHopLength)
             synthesisWindow_[static_cast<std::size_t>(n)] = static_cast<float>(tailWeight(n) / norm);
     }
