@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Context:
     out: Path
     quick: bool
+    train_scale: float = 1.0  # every training stage's step count is multiplied by this (the demo recipe's = 1)
     results: dict = field(default_factory=dict)
 
     @property

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import yaml
 
 from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
 from tmrvc_core.dsp import resample
@@ -50,16 +51,25 @@ def stage_train(ctx: Context) -> dict:
     runs = ctx.work / "runs"
     common = ["--cache", ctx.work / "cache", "--out_dir", runs, "--students", runs / "students.pt",
               "--teacher", runs / "teacher.pt"]
-    timings = {}
+    timings, steps = {}, {}
     for step in TRAIN_CHAIN:
         tool = "tmrvc-train-teacher" if step == "teacher" else "tmrvc-distill"
-        extra = ["--steps", QUICK_STEPS] if ctx.quick else []
+        config = ROOT / f"configs/demo/{step}.yaml"
+        steps[step] = QUICK_STEPS if ctx.quick else scaled_steps(config, ctx.train_scale)
         t0 = time.perf_counter()
-        print(f"[demo]   training stage {step} ...", flush=True)
-        sh(uv_run(tool, "--config", ROOT / f"configs/demo/{step}.yaml", *common, *extra), ctx.work / f"logs/train_{step}.log")
+        print(f"[demo]   training stage {step} ({steps[step]} steps) ...", flush=True)
+        sh(uv_run(tool, "--config", config, *common, "--steps", steps[step]), ctx.work / f"logs/train_{step}.log")
         timings[step] = time.perf_counter() - t0
     return {"students": str(runs / "students.pt"), "teacher": str(runs / "teacher.pt"), "stage_seconds": timings,
-            "tensorboard": str(runs)}
+            "stage_steps": steps, "train_scale": ctx.train_scale, "tensorboard": str(runs)}
+
+
+def scaled_steps(config: Path, scale: float) -> int:
+    """The recipe's step count for a stage, times the demo's --train-scale (learning-rate schedules follow it)."""
+    steps = yaml.safe_load(config.read_text()).get("steps")
+    if not isinstance(steps, int) or steps < 1:
+        raise StageError(f"{config} has no positive integer `steps:`; the demo recipe needs one per stage")
+    return max(1, round(steps * scale))
 
 
 def stage_export(ctx: Context) -> dict:
