@@ -37,6 +37,18 @@ def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+GAP_METRICS = ("speaker_similarity_converted_to_target", "mcd_db")
+
+
+def gap_closed(sums: dict, column: str, key: str) -> float | None:
+    """Issue 4's (converted − identity) / (ground truth − identity); MCD's ground-truth end is 0 dB."""
+    conv, ident = sums[column].get(key), sums["identity"].get(key)
+    gt = 0.0 if key == "mcd_db" else sums["ground_truth"].get(key)
+    if all(isinstance(v, (int, float)) for v in (conv, ident, gt)) and gt != ident:
+        return (conv - ident) / (gt - ident)
+    return None
+
+
 def quality_table(results: dict) -> list[str]:
     ev = results.get("eval", {})
     cols = [c for c in COLUMNS if c in ev]
@@ -49,12 +61,7 @@ def quality_table(results: dict) -> list[str]:
             lines.append(f"| {label} | " + " | ".join(_fmt(sums[c].get(key)) for c in cols) + " |")
     for c in ("fp32", "int8", "fp32_q1", "fp32_vocoder_phase"):
         if c in sums and "identity" in sums and "ground_truth" in sums:
-            gaps = []
-            for key in ("speaker_similarity_converted_to_target", "mcd_db"):
-                conv, ident = sums[c].get(key), sums["identity"].get(key)
-                gt = 0.0 if key == "mcd_db" else sums["ground_truth"].get(key)
-                if all(isinstance(v, (int, float)) for v in (conv, ident, gt)) and gt != ident:
-                    gaps.append(f"{key} {(conv - ident) / (gt - ident):.2f}")
+            gaps = [f"{key} {gap:.2f}" for key in GAP_METRICS if (gap := gap_closed(sums, c, key)) is not None]
             lines.append(f"\nGap closed ({c}): " + ", ".join(gaps))
     if "fp32" in sums and "python" in sums:
         deltas = [f"{label} {abs(sums['fp32'][key] - sums['python'][key]):.4f}" for key, label, _ in HEADLINE
