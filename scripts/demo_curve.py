@@ -5,7 +5,7 @@
     uv run python scripts/demo_curve.py demo-output-x0.5 demo-output demo-output-x2 --png docs/training-curve.png
 
 Each folder is one `make demo` (its results.json); the table (markdown, to stdout) and the plot put the FP32 C++
-engine's scores beside the training steps and CPU minutes that produced them, with the targets drawn in.
+engine's scores beside the training steps (× the recipe's) and CPU minutes that produced them, targets drawn in.
 """
 
 from __future__ import annotations
@@ -62,15 +62,17 @@ def plot(points: list[dict], dest: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    minutes = [p["train_minutes"] for p in points]
+    # The x axis is the step budget, not the measured minutes: runs that shared the machine took longer per step.
+    scales = [p["scale"] for p in points]
     fig, ax = plt.subplots(figsize=(7, 4))
     for (key, target), (label, colour) in zip(TARGETS.items(), (("speaker similarity", "C0"), ("MCD", "C1"))):
-        ax.plot(minutes, [p["gaps"][key] for p in points], "o-", color=colour, label=f"{label} gap closed")
+        ax.plot(scales, [p["gaps"][key] for p in points], "o-", color=colour, label=f"{label} gap closed")
         ax.axhline(target, color=colour, linestyle="--", linewidth=1, label=f"{label} target {target}")
-    for p, m in zip(points, minutes):
-        ax.annotate(f"×{p['scale']:g}", (m, p["gaps"]["speaker_similarity_converted_to_target"]),
+    for p, m in zip(points, scales):
+        ax.annotate(f"{p['train_minutes']:.0f} min", (m, p["gaps"]["speaker_similarity_converted_to_target"]),
                     textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
-    ax.set_xlabel("training, CPU minutes on 2 cores (whole chain)")
+    base = [p["train_minutes"] for p in points if p["scale"] == 1.0]
+    ax.set_xlabel("training steps, × the demo recipe's" + (f" (×1 = {base[0]:.0f} min on 2 CPU cores)" if base else ""))
     ax.set_ylabel("gap closed (identity 0, ground truth 1)")
     lowest = min(min(p["gaps"].values()) for p in points)
     ax.set_ylim(min(0.0, lowest - 0.05), max(max(TARGETS.values()) + 0.1, *(max(p["gaps"].values()) + 0.05 for p in points)))
@@ -86,9 +88,9 @@ def plot(points: list[dict], dest: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", type=Path, nargs="+", help="demo output folders (each with results.json)")
-    p.add_argument("--png", type=Path, help="also plot the gaps against training minutes here")
+    p.add_argument("--png", type=Path, help="also plot the gaps against the training budget here")
     a = p.parse_args(argv)
-    points = sorted((load_point(f) for f in a.folders), key=lambda q: q["train_minutes"])
+    points = sorted((load_point(f) for f in a.folders), key=lambda q: q["scale"])
     print(table(points))
     if a.png:
         plot(points, a.png)

@@ -1,4 +1,4 @@
-"""scripts/demo_curve.py: issue 4's gap closed per demo folder, ordered by training time, table and plot."""
+"""scripts/demo_curve.py: issue 4's gap closed per demo folder, ordered by training budget, table and plot."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def write_demo(folder: Path, scale: float, seconds: float, spk: float, mcd: floa
     return folder
 
 
-def test_gaps_are_measured_from_identity_towards_ground_truth_and_sorted_by_time(tmp_path, capsys) -> None:
+def test_gaps_are_measured_from_identity_towards_ground_truth_and_sorted_by_budget(tmp_path, capsys) -> None:
     long = write_demo(tmp_path / "x2", 2.0, 2400.0, spk=0.82, mcd=6.0)
     short = write_demo(tmp_path / "x1", 1.0, 1200.0, spk=0.80, mcd=7.0)
     png = tmp_path / "curve.png"
