@@ -55,21 +55,34 @@ def stage_train(ctx: Context) -> dict:
     for step in TRAIN_CHAIN:
         tool = "tmrvc-train-teacher" if step == "teacher" else "tmrvc-distill"
         config = ROOT / f"configs/demo/{step}.yaml"
-        steps[step] = QUICK_STEPS if ctx.quick else scaled_steps(config, ctx.train_scale)
+        scaled = {"steps": QUICK_STEPS} if ctx.quick else scaled_steps(config, ctx.train_scale)
+        steps[step] = scaled["steps"]
         t0 = time.perf_counter()
         print(f"[demo]   training stage {step} ({steps[step]} steps) ...", flush=True)
-        sh(uv_run(tool, "--config", config, *common, "--steps", steps[step]), ctx.work / f"logs/train_{step}.log")
+        overrides = [a for key, value in scaled.items() for a in (f"--{key}", value)]
+        sh(uv_run(tool, "--config", config, *common, *overrides), ctx.work / f"logs/train_{step}.log")
         timings[step] = time.perf_counter() - t0
     return {"students": str(runs / "students.pt"), "teacher": str(runs / "teacher.pt"), "stage_seconds": timings,
             "stage_steps": steps, "train_scale": ctx.train_scale, "tensorboard": str(runs)}
 
 
-def scaled_steps(config: Path, scale: float) -> int:
-    """The recipe's step count for a stage, times the demo's --train-scale (learning-rate schedules follow it)."""
-    steps = yaml.safe_load(config.read_text()).get("steps")
+# Settings that name the step where a training phase begins (teacher: spectral losses, room augmentation;
+# vocoder: the adversarial loss). They scale with the steps so a longer run is the same recipe, stretched.
+PHASE_START_KEYS = ("spectral_from", "augment_from", "adv_start")
+
+
+def scaled_steps(config: Path, scale: float) -> dict[str, int]:
+    """A stage's `steps` and phase starts from the recipe, times the demo's --train-scale (learning-rate schedules
+    follow `steps` on their own)."""
+    recipe = yaml.safe_load(config.read_text())
+    steps = recipe.get("steps")
     if not isinstance(steps, int) or steps < 1:
         raise StageError(f"{config} has no positive integer `steps:`; the demo recipe needs one per stage")
-    return max(1, round(steps * scale))
+    scaled = {"steps": max(1, round(steps * scale))}
+    for key in PHASE_START_KEYS:
+        if isinstance(recipe.get(key), int) and recipe[key] > 0:  # 0 = from the start, -1 = never: not step numbers
+            scaled[key] = round(recipe[key] * scale)
+    return scaled
 
 
 def stage_export(ctx: Context) -> dict:

@@ -19,12 +19,27 @@ from demo_training import TRAIN_CHAIN, scaled_steps  # noqa: E402
 
 
 @pytest.mark.parametrize("scale", [0.5, 2.0, 3.0])
-def test_every_recipe_stage_scales_its_own_steps(scale: float) -> None:
+def test_every_recipe_stage_scales_its_steps_and_phase_starts(scale: float) -> None:
+    stretched = set()
     for stage in TRAIN_CHAIN:
         config = ROOT / f"configs/demo/{stage}.yaml"
-        recipe = yaml.safe_load(config.read_text())["steps"]
-        assert scaled_steps(config, scale) == max(1, round(recipe * scale)), stage
-    assert scaled_steps(ROOT / "configs/demo/A.yaml", 1.0) == yaml.safe_load((ROOT / "configs/demo/A.yaml").read_text())["steps"]
+        recipe = yaml.safe_load(config.read_text())
+        scaled = scaled_steps(config, scale)
+        assert scaled["steps"] == max(1, round(recipe["steps"] * scale)), stage
+        for key, value in scaled.items():
+            if key != "steps":
+                # A phase that starts at step k of n starts at k·scale of n·scale: the same recipe, stretched.
+                assert value / scaled["steps"] == pytest.approx(recipe[key] / recipe["steps"], abs=1e-3), (stage, key)
+                stretched.add(key)
+    # The recipe's phase starts (teacher: spectral losses, room augmentation; vocoder: no GAN until its last step).
+    assert {"spectral_from", "augment_from", "adv_start"} <= stretched
+
+
+def test_phase_starts_that_are_not_step_numbers_stay_as_they_are(tmp_path: Path) -> None:
+    config = tmp_path / "stage.yaml"
+    config.write_text("steps: 100\nadv_start: 0\nspectral_from: -1\naugment_from: 40\n")
+    assert scaled_steps(config, 2.0) == {"steps": 200, "augment_from": 80}
+    assert scaled_steps(config, 1.0) == {"steps": 100, "augment_from": 40}
 
 
 def test_a_config_without_steps_is_named_in_the_error(tmp_path: Path) -> None:
