@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny sizes: every stage in a few minutes")
     p.add_argument("--out", type=Path, default=ROOT / "demo-output")
     p.add_argument("--train-scale", type=float, default=1.0,
-                   help="multiply every training stage's steps by this (default 1: the demo recipe, ~22 min on 2 cores)")
+                   help="multiply every training stage's steps by this (default 1: the recipe, ~22 min on 2 cores)")
     a = p.parse_args(argv)
     if not a.train_scale > 0:
         p.error(f"--train-scale must be > 0 (got {a.train_scale})")

@@ -34,9 +34,13 @@ def load_point(folder: Path) -> dict:
     if COLUMN not in ev or "identity" not in ev or "ground_truth" not in ev:
         raise SystemExit(f"{path} has no {COLUMN}/identity/ground_truth evaluation: did the demo finish?")
     sums = {c: _summary(ev[c]) for c in (COLUMN, "identity", "ground_truth")}
+    gaps = {k: gap_closed(sums, COLUMN, k) for k in GAP_METRICS}
+    missing = [k for k, v in gaps.items() if v is None]
+    if missing:
+        raise SystemExit(f"{path}: no gap closed for {missing} (metric absent, or ground truth = identity)")
     point = {"folder": str(folder), "scale": train.get("train_scale", 1.0),
              "train_minutes": sum(train.get("stage_seconds", {}).values()) / 60,
-             "steps": train.get("stage_steps", {}), "gaps": {k: gap_closed(sums, COLUMN, k) for k in GAP_METRICS}}
+             "steps": train.get("stage_steps", {}), "gaps": gaps}
     point["values"] = {k: sums[COLUMN].get(k) for k, _ in ROW_METRICS}
     point["values"].update({k: sums[COLUMN].get(k) for k in GAP_METRICS})
     return point
@@ -48,8 +52,8 @@ def table(points: list[dict]) -> str:
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for p in points:
         v, g = p["values"], p["gaps"]
-        cells = [f"×{p['scale']:g}", f"{p['train_minutes']:.0f}",
-                 f"{v['speaker_similarity_converted_to_target']:.3f} ({g['speaker_similarity_converted_to_target']:+.2f})",
+        spk = "speaker_similarity_converted_to_target"
+        cells = [f"×{p['scale']:g}", f"{p['train_minutes']:.0f}", f"{v[spk]:.3f} ({g[spk]:+.2f})",
                  f"{v['mcd_db']:.2f} ({g['mcd_db']:+.2f})"]
         cells += [f"{v[k]:.2f}" if isinstance(v[k], (int, float)) else "–" for k, _ in ROW_METRICS]
         lines.append("| " + " | ".join(cells) + " |")
@@ -72,10 +76,11 @@ def plot(points: list[dict], dest: Path) -> None:
         ax.annotate(f"{p['train_minutes']:.0f} min", (m, p["gaps"]["speaker_similarity_converted_to_target"]),
                     textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
     base = [p["train_minutes"] for p in points if p["scale"] == 1.0]
-    ax.set_xlabel("training steps, × the demo recipe's" + (f" (×1 = {base[0]:.0f} min on 2 CPU cores)" if base else ""))
+    recipe = f" (×1 = {base[0]:.0f} min on 2 CPU cores)" if base else ""
+    ax.set_xlabel("training steps, × the demo recipe's" + recipe)
     ax.set_ylabel("gap closed (identity 0, ground truth 1)")
-    lowest = min(min(p["gaps"].values()) for p in points)
-    ax.set_ylim(min(0.0, lowest - 0.05), max(max(TARGETS.values()) + 0.1, *(max(p["gaps"].values()) + 0.05 for p in points)))
+    gaps = [g for p in points for g in p["gaps"].values()]
+    ax.set_ylim(min(0.0, min(gaps) - 0.05), max(max(TARGETS.values()) + 0.1, max(gaps) + 0.05))
     ax.set_title("Held-out conversions, C++ engine (FP32, q = 0)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
