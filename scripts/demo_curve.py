@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demo_report import GAP_METRICS, _summary, gap_closed  # noqa: E402
+from demo_report import GAP_METRICS, gap_closed, metric_means  # noqa: E402
 
 TARGETS = {"speaker_similarity_converted_to_target": 0.6, "mcd_db": 0.5}  # issue 4: gap closed at least this
 COLUMN = "fp32"  # the C++ engine at q = 0, the shipped path
@@ -33,14 +33,13 @@ def load_point(folder: Path) -> dict:
     ev, train = results.get("eval", {}), results.get("train", {})
     if COLUMN not in ev or "identity" not in ev or "ground_truth" not in ev:
         raise SystemExit(f"{path} has no {COLUMN}/identity/ground_truth evaluation: did the demo finish?")
-    sums = {c: _summary(ev[c]) for c in (COLUMN, "identity", "ground_truth")}
+    sums = {c: metric_means(ev[c]) for c in (COLUMN, "identity", "ground_truth")}
     gaps = {k: gap_closed(sums, COLUMN, k) for k in GAP_METRICS}
     missing = [k for k, v in gaps.items() if v is None]
     if missing:
         raise SystemExit(f"{path}: no gap closed for {missing} (metric absent, or ground truth = identity)")
-    point = {"folder": str(folder), "scale": train.get("train_scale", 1.0),
-             "train_minutes": sum(train.get("stage_seconds", {}).values()) / 60,
-             "steps": train.get("stage_steps", {}), "gaps": gaps}
+    point = {"scale": train.get("train_scale", 1.0), "gaps": gaps,
+             "train_minutes": sum(train.get("stage_seconds", {}).values()) / 60}
     point["values"] = {k: sums[COLUMN].get(k) for k, _ in ROW_METRICS}
     point["values"].update({k: sums[COLUMN].get(k) for k in GAP_METRICS})
     return point

@@ -21,7 +21,7 @@ COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin", 
            "python")
 
 
-def _summary(metrics: dict) -> dict:
+def metric_means(metrics: dict) -> dict:
     """tmrvc-eval's metrics.json → {metric: mean}; tolerant of where the harness puts its means."""
     for key in ("summary", "means", "mean"):
         if isinstance(metrics.get(key), dict):
@@ -54,7 +54,7 @@ def quality_table(results: dict) -> list[str]:
     cols = [c for c in COLUMNS if c in ev]
     if not cols:
         return ["(no evaluation results)"]
-    sums = {c: _summary(ev[c]) for c in cols}
+    sums = {c: metric_means(ev[c]) for c in cols}
     lines = ["| metric | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for key, label, _better in HEADLINE:
         if any(key in sums[c] for c in cols):
