@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make ninja-build pkg-config libgtest-dev libkissfft-dev nlohmann-json3-dev
               libsndfile1-dev libssl-dev
-              espeak-ng libespeak-ng1 festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)
+              espeak-ng libespeak-ng1 festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox
+              flite festival-ca festival-czech festival-hi festival-mr festival-te festlex-ifd
+              festvox-ca-ona-hts festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph
+              festvox-hi-nsk festvox-mr-nsk festvox-te-nsk festvox-italp16k festvox-itapc16k festvox-ru
+              festvox-suopuhe-lj festvox-suopuhe-mv)
 
 # Opt-in: the JUCE VST3/Standalone plugin (TMRVC_BUILD_PLUGIN=1) needs Debian's JUCE 7 (it pulls its -dev packages).
 if [ "${TMRVC_SETUP_FUZZ:-0}" = 1 ]; then APT_PACKAGES+=(clang libclang-rt-14-dev); fi  # libFuzzer, `make fuzz` only

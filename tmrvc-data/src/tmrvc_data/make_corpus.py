@@ -24,20 +24,24 @@ from tqdm import tqdm
 from tmrvc_data.audio_io import write_wav
 from tmrvc_data.config import config_to_dict, run_cli
 from tmrvc_data.manifest import Utterance, write_manifest
-from tmrvc_data.sentences import SENTENCES
-from tmrvc_data.synth import EspeakSynth, VoiceSpec, festival_synth
-from tmrvc_data.voices import BUILTIN_VOICES, voice_by_name
+from tmrvc_data.sentences import sentence_name, sentences_for
+from tmrvc_data.synth import EspeakSynth, VoiceSpec, festival_synth, flite_synth
+from tmrvc_data.voices import BUILTIN_VOICES, SAME_PERSON, voice_by_name
 
 SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
 class CorpusConfig:
-    """Settings of `tmrvc-make-corpus`. voices: names of built-in voices (empty = all); n_sentences: first N
-    built-in sentences (0 = all)."""
+    """Settings of `tmrvc-make-corpus`. voices: names of built-in or real voices (empty = the built-in set);
+    val_voices / test_voices: held-out voices by name (when either is set the seeded voice split is off and every
+    other voice trains; a held-out person is held out under all its names, voices.SAME_PERSON); n_sentences:
+    first N sentences of each language (0 = all); the sentence split is drawn per language."""
 
     out: str = "data/synthetic"
     voices: tuple[str, ...] = ()
+    val_voices: tuple[str, ...] = ()
+    test_voices: tuple[str, ...] = ()
     n_sentences: int = 0
     n_val_voices: int = 2
     n_test_voices: int = 3
@@ -69,6 +73,8 @@ def _synth(spec: VoiceSpec, text: str):  # type: ignore[no-untyped-def]
         return synth.synth(text, spec)
     if spec.engine == "festival":
         return festival_synth(text, spec)
+    if spec.engine == "flite":
+        return flite_synth(text, spec)
     raise ValueError(f"voice '{spec.name}': unknown engine '{spec.engine}'")
 
 
@@ -86,17 +92,55 @@ def _job(args: tuple[VoiceSpec, str, str, str]) -> tuple[str, str, float, int]:
         raise ValueError(f"{spec.name} produced no audio for {sent_name}")
     write_wav(wav, x, sr)
     phon.parent.mkdir(parents=True, exist_ok=True)
-    phon.write_text(json.dumps({"phone_set": spec.engine, "sample_rate": sr, "duration": len(x) / sr,
+    phon.write_text(json.dumps({"phone_set": phone_set(spec), "sample_rate": sr, "duration": len(x) / sr,
                                 "phones": [[p, round(a, 5), round(b, 5)] for p, a, b in phones]}))
     return spec.name, sent_name, len(x) / sr, sr
 
 
-def _utterance(voice: str, sent: str, dur: float, splits: dict, text: str) -> Utterance:
+def phone_set(spec: VoiceSpec) -> str:
+    """Namespace of a voice's phone names: flite speaks festival's (CMU) English phone set."""
+    return "espeak" if spec.engine == "espeak" else "festival"
+
+
+def split_voices(names: Sequence[str], cfg: CorpusConfig) -> dict[str, list[str]]:
+    """The voice split: seeded (n_val_voices / n_test_voices) unless val_voices / test_voices name it."""
+    if not (cfg.val_voices or cfg.test_voices):
+        return split_names(names, cfg.n_val_voices, cfg.n_test_voices, cfg.seed, "voices")
+    held = {"val": set(cfg.val_voices), "test": set(cfg.test_voices)}
+    for part in ("test", "val"):
+        for group in SAME_PERSON:
+            if held[part] & set(group):
+                held[part] |= set(group) & set(names)
+        unknown = held[part] - set(names)
+        if unknown:
+            raise ValueError(f"{part}_voices {sorted(unknown)} are not among the corpus voices")
+    if held["val"] & held["test"]:
+        raise ValueError(f"voices both in val and test: {sorted(held['val'] & held['test'])}")
+    train = [n for n in names if n not in held["val"] | held["test"]]
+    if not train:
+        raise ValueError("voices: need at least one training voice")
+    return {"train": sorted(train), "val": sorted(held["val"]), "test": sorted(held["test"])}
+
+
+def split_sentences(by_language: dict[str, dict[str, str]], cfg: CorpusConfig) -> dict[str, list[str]]:
+    """Seeded sentence split drawn inside each language (English keeps the historical draw)."""
+    out: dict[str, list[str]] = {part: [] for part in SPLITS}
+    for lang, sents in sorted(by_language.items()):
+        what = "sentences" if lang == "en" else f"sentences:{lang}"
+        n_val, n_test = cfg.n_val_sentences, cfg.n_test_sentences
+        while len(sents) - n_val - n_test < 1 and n_val + n_test > 0:  # small languages: fewer held out
+            n_val, n_test = (n_val - 1, n_test) if n_val >= n_test and n_val > 0 else (n_val, n_test - 1)
+        for part, names in split_names(list(sents), n_val, n_test, cfg.seed, what).items():
+            out[part] += names
+    return {part: sorted(names) for part, names in out.items()}
+
+
+def _utterance(voice: str, sent: str, dur: float, splits: dict, text: str, language: str) -> Utterance:
     vs = next(s for s in SPLITS if voice in splits["voices"][s])
     ss = next(s for s in SPLITS if sent in splits["sentences"][s])
     stem = f"{voice}__{sent}"
     return Utterance(utt_id=stem, path=f"wavs/{voice}/{stem}.wav", speaker=voice, duration=round(dur, 4),
-                     text=text, language="en", split=vs if vs == ss else "mixed", sentence=sent,
+                     text=text, language=language, split=vs if vs == ss else "mixed", sentence=sent,
                      extra={"voice_split": vs, "sentence_split": ss, "phones": f"phones/{voice}/{stem}.json"})
 
 
@@ -104,22 +148,27 @@ def main(cfg: CorpusConfig) -> list[Utterance]:
     """Build (or complete) the corpus; returns the manifest's utterances and prints a summary."""
     t0 = time.perf_counter()
     specs = [voice_by_name(n) for n in cfg.voices] if cfg.voices else list(BUILTIN_VOICES)
-    n_sent = cfg.n_sentences or len(SENTENCES)
-    if not 1 <= n_sent <= len(SENTENCES):
-        raise ValueError(f"n_sentences must be in 1..{len(SENTENCES)}, got {cfg.n_sentences}")
-    sentences = {f"s{i:03d}": SENTENCES[i] for i in range(n_sent)}
-    splits = {"voices": split_names([s.name for s in specs], cfg.n_val_voices, cfg.n_test_voices, cfg.seed, "voices"),
-              "sentences": split_names(list(sentences), cfg.n_val_sentences, cfg.n_test_sentences, cfg.seed,
-                                       "sentences")}
+    if cfg.n_sentences < 0:
+        raise ValueError(f"n_sentences must be >= 0 (0 = all), got {cfg.n_sentences}")
+    by_language: dict[str, dict[str, str]] = {}
+    for lang in sorted({s.language for s in specs}):
+        texts = sentences_for(lang)
+        n = min(cfg.n_sentences or len(texts), len(texts))
+        by_language[lang] = {sentence_name(lang, i): texts[i] for i in range(n)}
+    sentences = {name: text for sents in by_language.values() for name, text in sents.items()}
+    n_sent = len(sentences)
+    splits = {"voices": split_voices([s.name for s in specs], cfg),
+              "sentences": split_sentences(by_language, cfg)}
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(spec, name, text, str(out)) for spec in specs for name, text in sentences.items()]
+    jobs = [(spec, name, text, str(out)) for spec in specs for name, text in by_language[spec.language].items()]
+    language = {s.name: s.language for s in specs}
     results = []
     with mp.get_context("fork").Pool(max(1, cfg.workers), maxtasksperchild=1) as pool:
         for r in tqdm(pool.imap(_job, jobs, chunksize=1), total=len(jobs), desc="synthesise",
                       disable=not cfg.progress):
             results.append(r)
-    utts = [_utterance(v, s, d, splits, sentences[s]) for v, s, d, _ in results]
+    utts = [_utterance(v, s, d, splits, sentences[s], language[v]) for v, s, d, _ in results]
     write_manifest(out / "manifest.jsonl", utts)
     (out / "splits.json").write_text(json.dumps(splits, indent=1))
     total = sum(u.duration for u in utts)

@@ -53,3 +53,20 @@ SENTENCES: tuple[str, ...] = (
     "The fisherman caught three large fish this morning.",
     "Snow covered the fields and the quiet village.",
 )
+
+
+def sentences_for(language: str) -> tuple[str, ...]:
+    """The corpus sentences of `language` ('en', 'cs', 'fi', 'it', 'ca', 'ru', 'hi', 'mr', 'te')."""
+    from tmrvc_data import sentences_world as w
+
+    table = {"en": SENTENCES, "cs": w.SENTENCES_CS, "fi": w.SENTENCES_FI, "it": w.SENTENCES_IT,
+             "ca": w.SENTENCES_CA, "ru": w.SENTENCES_RU, "hi": w.SENTENCES_HI, "mr": w.SENTENCES_MR,
+             "te": w.SENTENCES_TE}
+    if language not in table:
+        raise ValueError(f"no corpus sentences for language '{language}'; expected one of {sorted(table)}")
+    return table[language]
+
+
+def sentence_name(language: str, index: int) -> str:
+    """English sentences keep their historical names (s000 …); others are prefixed (cs_s000 …)."""
+    return f"s{index:03d}" if language == "en" else f"{language}_s{index:03d}"

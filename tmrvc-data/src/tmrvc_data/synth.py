@@ -30,7 +30,9 @@ _ESPEAK_POS_CHARACTER = 1
 class VoiceSpec:
     """A corpus voice. engine: 'espeak' (voice = 'en-us+m3' etc.) or 'festival' (voice = festival voice name).
     pitch/range: espeak 0–99; speed: espeak words per minute; f0_mean: festival LR target mean (Hz, 0 =
-    voice default); stretch: festival duration stretch."""
+    voice default); stretch: festival duration stretch. engine 'flite': voice = flite voice name (kal16, slt).
+    language: the text the voice speaks (tmrvc_data.sentences.sentences_for); real: recorded from a person
+    (diphone, cluster-unit or HTS voices) rather than a formant synthesiser."""
 
     name: str
     engine: str
@@ -40,6 +42,8 @@ class VoiceSpec:
     range: int = 50
     f0_mean: float = 0.0
     stretch: float = 1.0
+    language: str = "en"
+    real: bool = False
 
 
 class _EspeakId(ctypes.Union):
@@ -109,6 +113,11 @@ def _events_to_phones(events: list[tuple[str, int]], n: int, sr: int) -> Phones:
     return out
 
 
+# festival's front ends read their text in these 8-bit encodings (UTF-8 letters outside ASCII are otherwise
+# spoken as "unknown character"); the Indic and Russian front ends read UTF-8.
+_FESTIVAL_ENCODING = {"cs": "iso-8859-2", "fi": "iso-8859-1", "it": "iso-8859-1", "ca": "iso-8859-1"}
+
+
 def festival_synth(text: str, spec: VoiceSpec) -> tuple[np.ndarray, int, Phones]:
     """Synthesise `text` with festival in batch mode. Returns (x: (n,), sample_rate, phones)."""
     exe = shutil.which("festival")
@@ -124,7 +133,7 @@ def festival_synth(text: str, spec: VoiceSpec) -> tuple[np.ndarray, int, Phones]
                   f'(set! u (Utterance Text "{safe}"))', "(utt.synth u)",
                   f'(utt.save.wave u "{wav}" \'riff)', f'(utt.save.segs u "{segs}")']
         script = Path(tmp) / "u.scm"
-        script.write_text("\n".join(lines) + "\n")
+        script.write_bytes(("\n".join(lines) + "\n").encode(_FESTIVAL_ENCODING.get(spec.language, "utf-8")))
         proc = subprocess.run([exe, "-b", str(script)], capture_output=True, text=True, timeout=120)
         if proc.returncode != 0 or not wav.is_file():
             raise ValueError(f"festival failed for voice '{spec.voice}': {proc.stderr.strip()[:300]}")
@@ -132,8 +141,41 @@ def festival_synth(text: str, spec: VoiceSpec) -> tuple[np.ndarray, int, Phones]
         return x, sr, _read_segs(segs)
 
 
+def flite_synth(text: str, spec: VoiceSpec) -> tuple[np.ndarray, int, Phones]:
+    """Synthesise `text` with the flite command (Debian package flite); phone end times from `-psdur`.
+    Returns (x: (n,), sample_rate, phones)."""
+    exe = shutil.which("flite")
+    if exe is None:
+        raise ValueError("flite not found; install Debian package flite")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "u.wav"
+        proc = subprocess.run([exe, "-voice", spec.voice, "-psdur", "-t", text, "-o", str(wav)],
+                              capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0 or not wav.is_file():
+            raise ValueError(f"flite failed for voice '{spec.voice}': {proc.stderr.strip()[:300]}")
+        x, sr = read_mono(wav)
+        dur = len(x) / sr  # flite's last pause can end past the audio it wrote
+        phones = [(p, min(a, dur), min(b, dur)) for p, a, b in parse_psdur(proc.stdout)]
+        return x, sr, [(p, a, b) for p, a, b in phones if b > a]
+
+
+def parse_psdur(text: str) -> Phones:
+    """flite's `-psdur` output (`phone:end_s` items) → (phone, start_s, end_s)."""
+    phones: Phones = []
+    start = 0.0
+    for item in text.split():
+        phone, sep, end_s = item.rpartition(":")
+        if not sep:
+            continue
+        end = float(end_s)
+        phones.append((phone, start, end))
+        start = end
+    return phones
+
+
 def _read_segs(path: Path) -> Phones:
-    """Parse festival's segs file (`end_time 100 phone` lines after a '#')."""
+    """Parse festival's segs file (`end_time 100 phone` lines after a '#'). The Czech, Finnish and Italian
+    voices call a pause '#'; it is named 'pau' like the other voices' pauses."""
     phones: Phones = []
     start = 0.0
     body = path.read_text().split("#", 1)[-1]
@@ -141,6 +183,6 @@ def _read_segs(path: Path) -> Phones:
         parts = line.split()
         if len(parts) == 3:
             end = float(parts[0])
-            phones.append((parts[2], start, end))
+            phones.append(("pau" if parts[2] == "#" else parts[2], start, end))
             start = end
     return phones

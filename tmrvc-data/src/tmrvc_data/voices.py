@@ -12,7 +12,7 @@ def _esp(name: str, variant: str, pitch: int, speed: int, rng: int = 50) -> Voic
 
 
 def _fest(name: str, voice: str, f0_mean: float = 0.0, stretch: float = 1.0) -> VoiceSpec:
-    return VoiceSpec(name=name, engine="festival", voice=voice, f0_mean=f0_mean, stretch=stretch)
+    return VoiceSpec(name=name, engine="festival", voice=voice, f0_mean=f0_mean, stretch=stretch, real=True)
 
 
 BUILTIN_VOICES: tuple[VoiceSpec, ...] = (
@@ -48,9 +48,56 @@ BUILTIN_VOICES: tuple[VoiceSpec, ...] = (
 )
 
 
+def _real(name: str, engine: str, voice: str, language: str) -> VoiceSpec:
+    return VoiceSpec(name=name, engine=engine, voice=voice, language=language, real=True)
+
+
+# Every voice recorded from a real speaker that Debian's main archive ships for festival (diphone, cluster-unit
+# and HTS voices, each speaking its own language; the 8 kHz kal/ked packages are the same recordings as the
+# 16 kHz ones and are left out) and flite's kal and slt. fest_kal_hi (kal with a moved pitch target) is kal.
+REAL_VOICES: tuple[VoiceSpec, ...] = tuple(v for v in BUILTIN_VOICES if v.real) + (
+    _real("flite_kal", "flite", "kal16", "en"),
+    _real("flite_slt", "flite", "slt", "en"),
+    _real("hi_nsk", "festival", "hindi_NSK_diphone", "hi"),
+    _real("mr_nsk", "festival", "marathi_NSK_diphone", "mr"),
+    _real("te_nsk", "festival", "telugu_NSK_diphone", "te"),
+    _real("it_lp", "festival", "lp_diphone", "it"),
+    _real("it_pc", "festival", "pc_diphone", "it"),
+    _real("ca_ona", "festival", "upc_ca_ona_hts", "ca"),
+    _real("cs_dita", "festival", "czech_dita", "cs"),
+    _real("cs_krb", "festival", "czech_krb", "cs"),
+    _real("cs_machac", "festival", "czech_machac", "cs"),
+    _real("cs_ph", "festival", "czech_ph", "cs"),
+    _real("ru_nsh", "festival", "msu_ru_nsh_clunits", "ru"),
+    _real("fi_lj", "festival", "suo_fi_lj_diphone", "fi"),
+    _real("fi_mv", "festival", "hy_fi_mv_diphone", "fi"),
+)
+
+# The same person behind several voices: a held-out speaker must be held out under every name.
+SAME_PERSON: tuple[tuple[str, ...], ...] = (("fest_kal", "fest_kal_hi", "flite_kal"), ("fest_slt", "flite_slt"))
+
+# flite's awb and rms are kept for independent held-out evaluation: no corpus, training run or tuning uses them.
+RESERVED_EVAL_VOICES: tuple[str, ...] = ("flite_awb", "flite_rms")
+
+# Voice groups for per-group reports.
+VOICE_GROUPS: dict[str, str] = {"espeak": "espeak-ng formant variants", "real_en": "real-recorded English",
+                                "real_world": "real-recorded, other languages"}
+
+
+def voice_group(spec: VoiceSpec) -> str:
+    """'espeak', 'real_en' or 'real_world' (festival's English voices count as real; fest_kal_hi too)."""
+    if spec.engine == "espeak":
+        return "espeak"
+    return "real_en" if spec.language == "en" else "real_world"
+
+
 def voice_by_name(name: str) -> VoiceSpec:
-    """Look up a built-in voice; unknown names raise ValueError listing the known ones."""
-    for v in BUILTIN_VOICES:
+    """Look up a built-in or real voice; unknown names raise ValueError listing the known ones."""
+    if name in RESERVED_EVAL_VOICES:
+        raise ValueError(f"voice '{name}' is reserved for independent held-out evaluation and is never part of "
+                         "a corpus; use it only through the evaluation scripts")
+    for v in BUILTIN_VOICES + REAL_VOICES:
         if v.name == name:
             return v
-    raise ValueError(f"unknown voice '{name}'; expected one of {[v.name for v in BUILTIN_VOICES]}")
+    known = sorted({v.name for v in BUILTIN_VOICES + REAL_VOICES})
+    raise ValueError(f"unknown voice '{name}'; expected one of {known}")
