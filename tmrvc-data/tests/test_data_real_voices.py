@@ -52,7 +52,8 @@ def test_held_out_person_under_every_name() -> None:
 def test_real_voices_speak_their_language(tmp_path: Path) -> None:
     voices = ("cs_dita", "cs_machac", "fi_lj", "flite_kal", "hi_nsk")
     cfg = CorpusConfig(out=str(tmp_path / "c"), voices=voices, test_voices=("cs_machac",), n_sentences=2,
-                       n_val_sentences=0, n_test_sentences=1, progress=False, workers=2)
+                       n_val_sentences=0, n_test_sentences=1,
+                       n_val_sentences_other=0, n_test_sentences_other=1, progress=False, workers=2)
     utts = make_corpus(cfg)
     assert len(utts) == len(voices) * 2
     for u in utts:

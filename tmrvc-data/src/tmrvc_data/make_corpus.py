@@ -25,6 +25,7 @@ from tmrvc_data.audio_io import write_wav
 from tmrvc_data.config import config_to_dict, run_cli
 from tmrvc_data.manifest import Utterance, write_manifest
 from tmrvc_data.sentences import sentence_name, sentences_for
+from tmrvc_data.speaker_augment import sibling_job, sibling_name, sibling_params
 from tmrvc_data.synth import EspeakSynth, VoiceSpec, festival_synth, flite_synth
 from tmrvc_data.voices import BUILTIN_VOICES, SAME_PERSON, voice_by_name
 
@@ -36,7 +37,10 @@ class CorpusConfig:
     """Settings of `tmrvc-make-corpus`. voices: names of built-in or real voices (empty = the built-in set);
     val_voices / test_voices: held-out voices by name (when either is set the seeded voice split is off and every
     other voice trains; a held-out person is held out under all its names, voices.SAME_PERSON); n_sentences:
-    first N sentences of each language (0 = all); the sentence split is drawn per language."""
+    first N sentences of each language (0 = all); the sentence split is drawn per language, n_val_sentences /
+    n_test_sentences for English and the *_other counts for the other languages (16 sentences each); siblings_per_voice:
+    speakers made from every real-recorded training voice by speaker augmentation (speaker_augment.py), each a
+    training speaker of its own (held-out voices are never augmented)."""
 
     out: str = "data/synthetic"
     voices: tuple[str, ...] = ()
@@ -47,6 +51,9 @@ class CorpusConfig:
     n_test_voices: int = 3
     n_val_sentences: int = 4
     n_test_sentences: int = 6
+    n_val_sentences_other: int = 1
+    n_test_sentences_other: int = 4
+    siblings_per_voice: int = 0
     seed: int = 1234
     workers: int = 2
     progress: bool = True
@@ -127,12 +134,32 @@ def split_sentences(by_language: dict[str, dict[str, str]], cfg: CorpusConfig) -
     out: dict[str, list[str]] = {part: [] for part in SPLITS}
     for lang, sents in sorted(by_language.items()):
         what = "sentences" if lang == "en" else f"sentences:{lang}"
-        n_val, n_test = cfg.n_val_sentences, cfg.n_test_sentences
+        n_val, n_test = ((cfg.n_val_sentences, cfg.n_test_sentences) if lang == "en" else
+                         (cfg.n_val_sentences_other, cfg.n_test_sentences_other))
         while len(sents) - n_val - n_test < 1 and n_val + n_test > 0:  # small languages: fewer held out
             n_val, n_test = (n_val - 1, n_test) if n_val >= n_test and n_val > 0 else (n_val, n_test - 1)
         for part, names in split_names(list(sents), n_val, n_test, cfg.seed, what).items():
             out[part] += names
     return {part: sorted(names) for part, names in out.items()}
+
+
+def _siblings(pool, specs: list[VoiceSpec], splits: dict, by_language: dict, cfg: CorpusConfig,  # type: ignore[no-untyped-def]
+              language: dict[str, str]) -> list[tuple[str, str, float, int]]:
+    """Augmented siblings of the real-recorded training voices; they join the training voices (and `language`)."""
+    if cfg.siblings_per_voice <= 0:
+        return []
+    jobs = []
+    for spec in specs:
+        if not spec.real or spec.name not in splits["voices"]["train"]:
+            continue
+        for k in range(cfg.siblings_per_voice):
+            sib, params = sibling_name(spec.name, k), sibling_params(spec.name, k, cfg.seed)
+            language[sib] = spec.language
+            splits["voices"]["train"].append(sib)
+            jobs += [(spec.name, sib, sent, params, cfg.out) for sent in by_language[spec.language]]
+    splits["voices"]["train"].sort()
+    return list(tqdm(pool.imap(sibling_job, jobs, chunksize=4), total=len(jobs), desc="siblings",
+                     disable=not cfg.progress))
 
 
 def _utterance(voice: str, sent: str, dur: float, splits: dict, text: str, language: str) -> Utterance:
@@ -168,15 +195,16 @@ def main(cfg: CorpusConfig) -> list[Utterance]:
         for r in tqdm(pool.imap(_job, jobs, chunksize=1), total=len(jobs), desc="synthesise",
                       disable=not cfg.progress):
             results.append(r)
+        results += _siblings(pool, specs, splits, by_language, cfg, language)
     utts = [_utterance(v, s, d, splits, sentences[s], language[v]) for v, s, d, _ in results]
     write_manifest(out / "manifest.jsonl", utts)
     (out / "splits.json").write_text(json.dumps(splits, indent=1))
     total = sum(u.duration for u in utts)
-    stats = {"config": config_to_dict(cfg), "n_voices": len(specs), "n_sentences": n_sent,
+    stats = {"config": config_to_dict(cfg), "n_voices": len(language), "n_sentences": n_sent,
              "n_utterances": len(utts), "total_seconds": round(total, 2),
              "build_seconds": round(time.perf_counter() - t0, 2)}
     (out / "corpus.json").write_text(json.dumps(stats, indent=1))
-    print(f"[tmrvc-make-corpus] {len(specs)} voices x {n_sent} sentences = {len(utts)} utterances, "
+    print(f"[tmrvc-make-corpus] {len(language)} voices x {n_sent} sentences = {len(utts)} utterances, "
           f"{total / 60:.1f} min of audio in {stats['build_seconds']} s -> {out}")
     for part in SPLITS:
         print(f"  {part}: voices {splits['voices'][part]}; sentences {len(splits['sentences'][part])}")
