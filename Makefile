@@ -52,7 +52,7 @@ screenshot: plugin
 # TRAIN_SCALE=K multiplies every training stage's steps by K and writes demo-output-xK/ (what longer training gives).
 demo: build
 	uv run python scripts/demo.py $(if $(filter 1,$(QUICK)),--quick) \
-		$(if $(TRAIN_SCALE),--train-scale $(TRAIN_SCALE) --out demo-output-x$(TRAIN_SCALE))
+		$(if $(TRAIN_SCALE),--train-scale $(TRAIN_SCALE) --out demo-output-x$(TRAIN_SCALE)) $(if $(CORPUS),--corpus $(CORPUS))
 
 clean:
 	rm -rf $(BUILD_DIR) demo-output demo-output-x*

@@ -30,13 +30,17 @@ from demo_training import TRAINING_STAGES  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes: every stage in a few minutes")
-    p.add_argument("--out", type=Path, default=ROOT / "demo-output")
+    p.add_argument("--out", type=Path, default=None, help="default demo-output (demo-output-real for --corpus real)")
+    p.add_argument("--corpus", choices=("synthetic", "real"), default="synthetic",
+                   help="real: real-recorded festival/flite voices + speaker-augmented siblings + espeak "
+                        "(configs/data/real_corpus.yaml), converting fest_ked into fest_slt")
     p.add_argument("--train-scale", type=float, default=1.0,
                    help="multiply every training stage's steps by this (default 1: the recipe, ~22 min on 2 cores)")
     a = p.parse_args(argv)
     if not a.train_scale > 0:
         p.error(f"--train-scale must be > 0 (got {a.train_scale})")
-    ctx = Context(out=a.out.resolve(), quick=a.quick, train_scale=a.train_scale)
+    out = a.out or ROOT / ("demo-output-real" if a.corpus == "real" else "demo-output")
+    ctx = Context(out=out.resolve(), quick=a.quick, train_scale=a.train_scale, corpus=a.corpus)
     refuse_other_scale(ctx)
     # The engine's Python module (latency and parity stages) lives in the build tree.
     sys.path.insert(0, str(ctx.build / "tmrvc-engine"))

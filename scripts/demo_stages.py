@@ -21,6 +21,7 @@ class Context:
     out: Path
     quick: bool
     train_scale: float = 1.0  # every training stage's step count is multiplied by this (the demo recipe's = 1)
+    corpus: str = "synthetic"  # "synthetic" (the built-in corpus) or "real" (configs/data/real_corpus.yaml)
     results: dict = field(default_factory=dict)
 
     @property

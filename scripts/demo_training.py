@@ -19,15 +19,39 @@ TRAIN_CHAIN = ("speaker", "content", "ir", "teacher", "vocoder", "A", "B", "hq",
 QUICK_STEPS = 3
 
 
+# --corpus real: the held-out pair (target, sources) and the content encoder's phone classes, which must cover
+# the real corpus's larger inventory (espeak + festival phones of nine languages: 181 with silence).
+REAL_DEMO_TARGET, REAL_DEMO_SOURCES = "fest_slt", ["fest_ked"]
+REAL_POSTERIOR_CLASSES = 192
+
+
 def corpus_config(ctx: Context) -> str:
+    if ctx.corpus == "real":
+        return str(ROOT / "configs/data" / ("synthetic_tiny.yaml" if ctx.quick else "real_corpus.yaml"))
     return str(ROOT / "configs/data" / ("synthetic_tiny.yaml" if ctx.quick else "synthetic_corpus.yaml"))
+
+
+def stage_config(ctx: Context, step: str) -> Path:
+    """The recipe's YAML for a training stage; for the real corpus a copy with more phone classes."""
+    config = ROOT / f"configs/demo/{step}.yaml"
+    if ctx.corpus != "real":
+        return config
+    recipe = yaml.safe_load(config.read_text())
+    enc = recipe.get("models", {}).get("content_encoder", {})
+    if enc.get("posterior_classes"):
+        enc["posterior_classes"] = REAL_POSTERIOR_CLASSES
+    derived = ctx.work / "configs" / f"{step}.yaml"
+    derived.parent.mkdir(parents=True, exist_ok=True)
+    derived.write_text(yaml.safe_dump(recipe, sort_keys=False))
+    return derived
 
 
 def stage_corpus(ctx: Context) -> dict:
     out = ctx.work / "corpus"
     # Quick mode still needs two held-out voices (a target to enrol, a source) and two training voices.
     # The full demo uses 40 of the 48 built-in sentences to stay inside its time budget on 2 cores.
-    extra = ["--n_test_voices", 2, "--n_val_voices", 0, "--n_sentences", 5] if ctx.quick else ["--n_sentences", 40]
+    extra = ["--n_test_voices", 2, "--n_val_voices", 0, "--n_sentences", 5] if ctx.quick else \
+        ([] if ctx.corpus == "real" else ["--n_sentences", 40])
     sh(uv_run("tmrvc-make-corpus", "--config", corpus_config(ctx), "--out", out, *extra), ctx.work / "logs/corpus.log")
     info = json.loads((out / "corpus.json").read_text())
     return {"dir": str(out), "info": info}
@@ -54,7 +78,7 @@ def stage_train(ctx: Context) -> dict:
     timings, steps = {}, {}
     for step in TRAIN_CHAIN:
         tool = "tmrvc-train-teacher" if step == "teacher" else "tmrvc-distill"
-        config = ROOT / f"configs/demo/{step}.yaml"
+        config = stage_config(ctx, step)
         scaled = {"steps": QUICK_STEPS} if ctx.quick else scaled_steps(config, ctx.train_scale)
         steps[step] = scaled["steps"]
         t0 = time.perf_counter()
@@ -129,6 +153,8 @@ def stage_eval_set(ctx: Context) -> dict:
     if len(voices) < 2:
         raise StageError(f"the corpus has {len(voices)} held-out voice(s); the demo needs 2 (target + source)")
     target, sources = voices[0], voices[1:]
+    if ctx.corpus == "real" and not ctx.quick:
+        target, sources = REAL_DEMO_TARGET, REAL_DEMO_SOURCES
     outsiders = s["voices"]["val"] + s["voices"]["train"]  # the "another voice" baseline: neither target nor a source
     ev = ctx.work / "evalset"
     texts = {}
@@ -139,6 +165,8 @@ def stage_eval_set(ctx: Context) -> dict:
     for src in sources:
         other = outsiders[0]
         for sent in sentences:
+            if not all(corpus_wav(ctx, v, sent).exists() for v in (src, target, other)):
+                continue  # a sentence of another language (the real corpus speaks nine)
             name = f"{src}__{sent}"
             write_at_rate(corpus_wav(ctx, src, sent), ev / "source" / f"{name}.wav", EVAL_RATE)
             write_at_rate(corpus_wav(ctx, target, sent), ev / "ground_truth" / f"{name}.wav", EVAL_RATE)
