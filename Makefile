@@ -11,7 +11,7 @@ export TMRVC_BUILD_DIR := $(abspath $(BUILD_DIR))
 export PYTHONPATH := $(abspath $(BUILD_DIR))/tmrvc-engine$(if $(PYTHONPATH),:$(PYTHONPATH))
 PLUGIN_FLAG := -DTMRVC_BUILD_PLUGIN=$(if $(filter 1,$(TMRVC_BUILD_PLUGIN)),ON,OFF)
 
-.PHONY: setup configure build test test-python test-cpp test-sanitizers fuzz demo plugin screenshot bench constants clean
+.PHONY: setup configure build test test-python test-cpp test-sanitizers fuzz demo plugin install-plugin package-plugin screenshot bench constants clean
 
 setup:
 	bash scripts/setup.sh
@@ -46,6 +46,16 @@ fuzz:
 plugin:
 	$(MAKE) build TMRVC_BUILD_PLUGIN=1
 
+# The bundle is self-contained (engine + ONNX Runtime inside, $ORIGIN run paths), so installing is a copy.
+PREFIX ?= $(HOME)/.vst3
+install-plugin: plugin
+	bash scripts/package_plugin.sh install $(BUILD_DIR) "$(PREFIX)"
+
+# dist/tmrvc-plugin-<version>-linux-x86_64.tar.gz: VST3 bundle, Standalone, a model folder and a README.
+MODELS ?= demo-output/models
+package-plugin: plugin
+	bash scripts/package_plugin.sh package $(BUILD_DIR) "$(MODELS)"
+
 screenshot: plugin
 	bash scripts/screenshot_standalone.sh $(BUILD_DIR)
 
@@ -55,4 +65,4 @@ demo: build
 		$(if $(TRAIN_SCALE),--train-scale $(TRAIN_SCALE) --out demo-output-x$(TRAIN_SCALE)) $(if $(CORPUS),--corpus $(CORPUS))
 
 clean:
-	rm -rf $(BUILD_DIR) demo-output demo-output-x*
+	rm -rf $(BUILD_DIR) demo-output demo-output-x* dist
