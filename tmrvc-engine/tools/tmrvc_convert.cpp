@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tmrvc/constants.h"
 #include "tmrvc/streaming_engine.h"
 #include "wav_io.h"
 
