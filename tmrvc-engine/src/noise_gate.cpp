@@ -10,6 +10,7 @@ void NoiseGate::reset() noexcept {
     open_ = true;  // gate off or not, a fresh stream is untouched until the first decision
     holdHops_ = 0;
     gain_ = 1.0f;
+    fresh_ = true;
 }
 
 void NoiseGate::process(const float* newest, bool voiced, float thresholdDb, float* out) noexcept {
@@ -17,7 +18,10 @@ void NoiseGate::process(const float* newest, bool voiced, float thresholdDb, flo
     if (off) {
         open_ = true;
         holdHops_ = 0;
-        if (gain_ == 1.0f) return;  // off and settled: the output is untouched, bit for bit
+        if (gain_ == 1.0f) {
+            fresh_ = false;
+            return;  // off and settled: the output is untouched, bit for bit
+        }
     } else {
         double energy = 0.0;
         for (int i = 0; i < c::kHopLength; ++i) energy += static_cast<double>(newest[i]) * newest[i];
@@ -34,6 +38,10 @@ void NoiseGate::process(const float* newest, bool voiced, float thresholdDb, flo
         }
     }
     const float target = open_ ? 1.0f : 0.0f;
+    // the first decision of a stream with the gate on takes effect at once: the stream starts from silence, so
+    // there is nothing to click against, and a ramp would let the first hops of converted noise through
+    if (fresh_ && !off) gain_ = target;
+    fresh_ = false;
     const float step = static_cast<float>(1.0 / ((open_ ? c::kGateAttackS : c::kGateReleaseS) * c::kSampleRate));
     const float g0 = gain_;
     for (int i = 0; i < c::kHopLength; ++i) {

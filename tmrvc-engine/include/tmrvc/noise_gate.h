@@ -24,7 +24,8 @@ public:
 private:
     bool open_ = false;
     int holdHops_ = 0;
-    float gain_ = 0.0f;
+    float gain_ = 1.0f;
+    bool fresh_ = true;  // no decision yet since reset()
 };
 
 }  // namespace tmrvc

@@ -31,6 +31,7 @@ class NoiseGate:
         self.open = True
         self.hold = 0
         self.gain = np.float32(1.0)
+        self.fresh = True  # no decision yet
 
     def process(self, newest: np.ndarray, voiced: bool, threshold_db: float, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y, dtype=np.float32)
@@ -38,6 +39,7 @@ class NoiseGate:
         if not threshold_db > GATE_OFF_DBFS:
             self.open, self.hold = True, 0
             if self.gain == np.float32(1.0):
+                self.fresh = False
                 return y
         else:
             v = np.asarray(newest, dtype=np.float64)
@@ -50,6 +52,9 @@ class NoiseGate:
             else:
                 self.open = False
         target = np.float32(1.0 if self.open else 0.0)
+        if self.fresh and threshold_db > GATE_OFF_DBFS:
+            self.gain = target  # the stream starts from silence: nothing to click against
+        self.fresh = False
         step = np.float32(1.0 / ((GATE_ATTACK_S if self.open else GATE_RELEASE_S) * SAMPLE_RATE))
         g0 = self.gain
         d = step * _I
