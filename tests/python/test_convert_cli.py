@@ -135,8 +135,30 @@ def test_auto_pitch_flag_moves_the_pitch_as_the_reference_defines(tmp_path: Path
     assert change < 30.0, f"--auto-pitch changed the output by only {change:.1f} dB SNR"
 
 
+def test_gate_and_formant_flags_match_the_reference(tmp_path: Path, models: Path) -> None:
+    """--gate and --formant act as the Python reference defines them (issue 19)."""
+    from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert
+
+    rate, block = 48000, 256
+    x = speech_like(rate, 2.0)
+    src = write_wav(tmp_path / "in.wav", x, rate)
+    p = run("--models", models, "--speaker", models / "demo.tmrvc_speaker", "--vocoder-phase", "--block", block,
+            "--gate", "-35", "--formant", "2.5", src, tmp_path / "out.wav")
+    assert p.returncode == 0, p.stderr
+    _, y = read_wav(tmp_path / "out.wav")
+    ref = reference_convert(x, rate, models, models / "demo.tmrvc_speaker",
+                            ReferenceSettings(vocoder_phase=True, gate_db=-35.0, formant_semitones=2.5))
+    got = y[block:].astype(np.float64)
+    ref = ref[: got.size].astype(np.float64)
+    assert np.sum(ref ** 2) > 0
+    parity = 10 * np.log10(np.sum(ref ** 2) / max(np.sum((got - ref) ** 2), 1e-30))
+    assert parity >= 60.0, f"--gate/--formant vs the reference: {parity:.1f} dB"
+
+
 @pytest.mark.parametrize("args,pattern", [
     ((), r"expected IN\.wav and OUT\.wav"),
+    (("--identity", "--gate", "3", "a.wav", "b.wav"), r"--gate must be a threshold in dBFS"),
+    (("--identity", "--formant", "7", "a.wav", "b.wav"), r"--formant must be in \[-6, 6\]"),
     (("--bogus", "a.wav", "b.wav"), r"unknown option --bogus"),
     (("--identity", "--block", "0", "a.wav", "b.wav"), r"--block must be an integer"),
     (("--identity", "--q", "1.5", "a.wav", "b.wav"), r"--q must be in \[0, 1\]"),

@@ -16,9 +16,9 @@ pedalboard = pytest.importorskip("pedalboard")
 
 PARAMETER_NAMES = ["dry_wet", "output_gain_db", "latency_quality", "pitch_shift_st", "auto_pitch_match",
                    "voice_preset_amount", "acoustic_mode", "manual_rt60_s", "manual_drr_db", "manual_tilt_db_oct",
-                   "bypass"]
+                   "bypass", "gate_threshold_dbfs", "formant_shift_st"]
 STATE_IDS = {"dryWet", "outputGainDb", "latencyQuality", "pitchShift", "autoPitchMatch", "presetAmount",
-             "acousticMode", "manualRt60", "manualDrr", "manualTilt", "bypass"}
+             "acousticMode", "manualRt60", "manualDrr", "manualTilt", "bypass", "gateThreshold", "formantShift"}
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,24 @@ def test_non_finite_and_unknown_values_are_ignored(bundle):
     plugin = load(bundle)
     plugin.raw_state = host_state(plugin_state(params={"outputGainDb": float("nan"), "pitchShift": 5.0, "nope": 1.0}))
     assert plugin.output_gain_db == pytest.approx(0.0) and plugin.pitch_shift_st == pytest.approx(5.0, abs=0.02)
+
+
+def test_gate_and_formant_are_saved_and_old_states_load_with_them_off(bundle, tiny_models):
+    plugin = load(bundle, tiny_models)
+    assert plugin.gate_threshold_dbfs == pytest.approx(-90.0) and plugin.formant_shift_st == pytest.approx(0.0)
+    plugin.gate_threshold_dbfs, plugin.formant_shift_st = -45.0, 3.5
+    values = saved_values(plugin)
+    assert values["gateThreshold"] == pytest.approx(-45.0, abs=0.05)
+    assert values["formantShift"] == pytest.approx(3.5, abs=0.02)
+    restored = pedalboard.load_plugin(str(bundle))
+    restored.raw_state = plugin.raw_state
+    assert restored.gate_threshold_dbfs == pytest.approx(-45.0, abs=0.05)
+    assert restored.formant_shift_st == pytest.approx(3.5, abs=0.02)
+    # a state saved before issue 19 has neither ID: it loads, and both are at their defaults (off)
+    old = host_state(plugin_state(tiny_models, tiny_models / "demo.tmrvc_speaker", params={"pitchShift": 2.0}))
+    restored.raw_state = old
+    assert restored.pitch_shift_st == pytest.approx(2.0, abs=0.02)
+    assert restored.gate_threshold_dbfs == pytest.approx(-90.0) and restored.formant_shift_st == pytest.approx(0.0)
 
 
 def test_missing_model_files_pass_dry_and_keep_the_paths(bundle, tmp_path):

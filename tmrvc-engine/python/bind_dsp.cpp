@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "tmrvc/constants.h"
+#include "tmrvc/formant_shifter.h"
 #include "tmrvc/level_matcher.h"
+#include "tmrvc/noise_gate.h"
 #include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
 #include "tmrvc/polyphase_resampler.h"
@@ -122,6 +124,36 @@ FloatArray levelMatch(LevelMatcher& l, const FloatArray& xIn, const FloatArray& 
     return y;
 }
 
+// mag (513, T) -> mag with its envelope shifted, frame after frame.
+FloatArray shiftFormants(FormantShifter& f, const FloatArray& mag) {
+    if (mag.ndim() != 2 || mag.shape(0) != constants::kNFreqBins)
+        throw py::value_error("process(mag): expected shape (513, T), got ndim " + std::to_string(mag.ndim()));
+    const py::ssize_t frames = mag.shape(1);
+    FloatArray out({static_cast<py::ssize_t>(constants::kNFreqBins), frames});
+    std::vector<float> frame(static_cast<std::size_t>(constants::kNFreqBins));
+    for (py::ssize_t t = 0; t < frames; ++t) {
+        for (int k = 0; k < constants::kNFreqBins; ++k) frame[static_cast<std::size_t>(k)] = mag.at(k, t);
+        f.process(frame.data());
+        for (int k = 0; k < constants::kNFreqBins; ++k) out.mutable_at(k, t) = frame[static_cast<std::size_t>(k)];
+    }
+    return out;
+}
+
+// x_newest, y_out (n,), voiced (n // 240,) -> y_out gated hop by hop (continues the state).
+FloatArray gateSignal(NoiseGate& g, const FloatArray& newest, const py::array_t<bool>& voiced, const FloatArray& yOut,
+                      float thresholdDb) {
+    require1d(newest, "process(x_newest, voiced, y_out, threshold_db)");
+    require1d(yOut, "process(x_newest, voiced, y_out, threshold_db)");
+    const py::ssize_t n = yOut.shape(0);
+    if (newest.shape(0) != n || n % constants::kHopLength != 0 || voiced.size() != n / constants::kHopLength)
+        throw py::value_error("process: expected x_newest and y_out of one length (a multiple of 240), voiced per hop");
+    FloatArray y(n);
+    std::copy(yOut.data(), yOut.data() + n, y.mutable_data());
+    for (py::ssize_t t = 0; t < n; t += constants::kHopLength)
+        g.process(newest.data() + t, voiced.data()[t / constants::kHopLength], thresholdDb, y.mutable_data() + t);
+    return y;
+}
+
 // mag (513, T) -> phase (513, T), frame after frame through the reconstructor (continues its state).
 FloatArray reconstructPhase(PhaseReconstructor& r, const FloatArray& mag) {
     if (mag.ndim() != 2 || mag.shape(0) != constants::kNFreqBins)
@@ -182,6 +214,15 @@ void bindDsp(py::module_& m) {
         .def("process", &levelMatch, py::arg("x_in"), py::arg("y_out"),
              "x_in, y_out (n,) -> y_out with the level of x_in, hop by hop, state carried")
         .def("reset", &LevelMatcher::reset);
+    py::class_<FormantShifter>(m, "FormantShifter")
+        .def(py::init<>())
+        .def("set_semitones", &FormantShifter::setSemitones, py::arg("semitones"))
+        .def("process", &shiftFormants, py::arg("mag"), "mag (513,T) -> mag with the envelope shifted");
+    py::class_<NoiseGate>(m, "NoiseGate")
+        .def(py::init<>())
+        .def("process", &gateSignal, py::arg("x_newest"), py::arg("voiced"), py::arg("y_out"), py::arg("threshold_db"),
+             "newest input hops, voicing per hop, output hops -> gated output, state carried")
+        .def("reset", &NoiseGate::reset);
     m.def("f0_to_model_input", &f0ToModelInput, py::arg("f0_hz"), py::arg("semitones") = 0.0f);
 
     py::class_<PolyphaseResampler>(m, "PolyphaseResampler")

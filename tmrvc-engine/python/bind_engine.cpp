@@ -216,6 +216,8 @@ void bindStreamingEngine(py::module_& m) {
         .def("set_pitch_shift", &E::setPitchShiftSemitones, py::arg("semitones"))
         .def("set_auto_pitch_match", &E::setAutoPitchMatch, py::arg("on"))
         .def("set_level_match", &E::setLevelMatch, py::arg("on"))
+        .def("set_gate_threshold_db", &E::setGateThresholdDb, py::arg("db"))
+        .def("set_formant_shift", &E::setFormantShiftSemitones, py::arg("semitones"))
         .def("set_voice_preset_amount", &E::setVoicePresetAmount, py::arg("amount"))
         .def("set_acoustic_manual", &E::setAcousticManual, py::arg("manual"), py::arg("rt60_seconds") = 0.3f,
              py::arg("drr_db") = 10.0f, py::arg("tilt_db_per_octave") = 0.0f)

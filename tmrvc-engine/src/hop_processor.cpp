@@ -103,6 +103,7 @@ void HopProcessor::restartSynthesis(const HopProfile& profile) noexcept {
     for (auto& frame : contentRing_) frame.fill(0.0f);
     phaseReconstructor_.reset();
     levelMatcher_.reset();
+    gate_.reset();
     estimatorDue_ = true;
 }
 
@@ -167,6 +168,8 @@ bool HopProcessor::process(const float* in, float* out, HopMode mode, ModelSet* 
         stft_.synthesize(mag_.data(), phase_.data(), out);
         // against the input the bypass would play now (delayed like the synthesis)
         if (controls.levelMatch) levelMatcher_.process(history_.data() + (kHistoryLength - synthesisDelay()), out);
+        // decided on the newest input hop (no added latency), applied at the output point
+        gate_.process(history_.data() + (kHistoryLength - c::kHopLength), lastF0_ > 0.0f, controls.gateDb, out);
     } else {
         // Bypass: the input delayed by exactly what the synthesis path adds (one hop + the lookahead).
         std::memcpy(out, history_.data() + (kHistoryLength - synthesisDelay()), sizeof(float) * at(c::kHopLength));
@@ -240,6 +243,8 @@ bool HopProcessor::runModels(ModelSet& m, float f0Input, const HopControls& cont
     const float* phase = vc.output(at(ix.vcPhase));
     if (!allFinite(mag, mag_.size()) || !allFinite(phase, phase_.size())) return false;
     std::memcpy(mag_.data(), mag, sizeof(float) * mag_.size());
+    formant_.setSemitones(controls.formantSemitones);
+    formant_.process(mag_.data());  // before the phase reconstruction, which follows the shifted magnitude
     if (controls.vocoderPhase) std::memcpy(phase_.data(), phase, sizeof(float) * phase_.size());
     else phaseReconstructor_.step(mag_.data(), phase_.data());  // coherent harmonics (docs: "Phase reconstruction")
     return true;

@@ -116,6 +116,8 @@ HopControls InferenceWorker::controls() noexcept {
     h.pitchSemitones = params.pitchSemitones.load();
     h.autoPitchMatch = params.autoPitch.load();
     h.levelMatch = params.levelMatch.load();
+    h.gateDb = params.gateDb.load();
+    h.formantSemitones = params.formantSemitones.load();
     h.presetAmount = params.presetAmount.load();
     h.manualAcoustic = params.manualAcoustic.load();
     h.rt60 = params.rt60.load();

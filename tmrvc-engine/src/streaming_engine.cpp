@@ -387,6 +387,15 @@ void StreamingEngine::setPitchShiftSemitones(float semitones) noexcept {
 }
 void StreamingEngine::setAutoPitchMatch(bool on) noexcept { impl_->worker.params.autoPitch.store(on); }
 void StreamingEngine::setLevelMatch(bool on) noexcept { impl_->worker.params.levelMatch.store(on); }
+void StreamingEngine::setGateThresholdDb(float db) noexcept {
+    // NaN and anything at or below the off value read as off; the top is 0 dBFS
+    impl_->worker.params.gateDb.store(db > static_cast<float>(c::kGateOffDbfs) ? std::min(db, 0.0f)
+                                                                                : static_cast<float>(c::kGateOffDbfs));
+}
+void StreamingEngine::setFormantShiftSemitones(float semitones) noexcept {
+    const auto m = static_cast<float>(c::kFormantMaxSemitones);
+    impl_->worker.params.formantSemitones.store(std::isfinite(semitones) ? std::clamp(semitones, -m, m) : 0.0f);
+}
 void StreamingEngine::setVoicePresetAmount(float amount) noexcept {
     impl_->worker.params.presetAmount.store(std::clamp(amount, 0.0f, 1.0f));
 }

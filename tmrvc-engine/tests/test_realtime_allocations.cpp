@@ -13,6 +13,8 @@
 
 #include <malloc.h>
 
+#include "tmrvc/formant_shifter.h"
+#include "tmrvc/noise_gate.h"
 #include "tmrvc/streaming_engine.h"
 
 extern "C" {
@@ -139,6 +141,51 @@ TEST(RealtimeAllocationsQ, ProcessNeverAllocatesWhileQMovesTheLookahead) {
         if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
     }
     EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in process()";
+}
+
+TEST(RealtimeAllocationsGateFormant, ProcessNeverAllocatesWithGateAndFormantOnAndMoving) {
+    // Both controls are atomics the worker reads per hop; setting them from this thread and running them must
+    // stay off the heap.
+    tmrvc::StreamingEngine engine;
+    ASSERT_EQ(engine.loadModels(tinyModels()), "");
+    ASSERT_EQ(engine.loadSpeaker(tinyModels() + "/demo.tmrvc_speaker"), "");
+    engine.setGateThresholdDb(-40.0f);
+    engine.setFormantShiftSemitones(4.0f);
+    ASSERT_EQ(engine.prepare(48000, 64), "");
+    std::vector<float> in(64), out(64);
+    long phase = 0;
+    for (int i = 0; i < 20; ++i) engine.process(in.data(), out.data(), 64);
+    gHeapCalls.store(0);
+    for (int i = 0; i < 600; ++i) {
+        // speech-like bursts and silence, so the gate opens and closes
+        const float amp = (i / 100) % 2 == 0 ? 0.3f : 0.0f;
+        for (float& v : in) v = amp * static_cast<float>(std::sin(2.0 * 3.14159265 * 180.0 * static_cast<double>(phase++) / 48000));
+        tCounting = true;
+        if (i % 60 == 0) engine.setFormantShiftSemitones(static_cast<float>((i / 60) % 5) * 3.0f - 6.0f);
+        if (i % 90 == 0) engine.setGateThresholdDb(i % 180 == 0 ? -50.0f : -90.0f);
+        engine.process(in.data(), out.data(), 64);
+        tCounting = false;
+        if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in process()";
+    EXPECT_GT(engine.stats().hops, 0u) << "the inference thread never converted a hop";
+}
+
+TEST(RealtimeAllocationsGateFormant, ShifterAndGateNeverAllocateOnTheirThread) {
+    // The inference thread runs these per hop: table rebuilds and processing use only preallocated members.
+    tmrvc::FormantShifter shifter;
+    tmrvc::NoiseGate gate;
+    std::vector<float> mag(tmrvc::constants::kNFreqBins), hop(tmrvc::constants::kHopLength, 0.1f);
+    gHeapCalls.store(0);
+    tCounting = true;
+    for (int i = 0; i < 50; ++i) {
+        for (std::size_t k = 0; k < mag.size(); ++k) mag[k] = 1.0f + static_cast<float>(k % 7);
+        shifter.setSemitones(static_cast<float>(i % 13) - 6.0f);
+        shifter.process(mag.data());
+        gate.process(hop.data(), i % 3 != 0, -30.0f, hop.data());
+    }
+    tCounting = false;
+    EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in FormantShifter / NoiseGate";
 }
 
 TEST(RealtimeAllocationsProbe, InterpositionSeesAllocationsOnThisThread) {

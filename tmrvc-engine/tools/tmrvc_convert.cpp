@@ -1,6 +1,6 @@
 // tmrvc-convert: offline conversion of a WAV file through exactly the engine's streaming process().
 //   tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8]
-//                 [--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
+//                 [--gate DBFS] [--formant SEMITONES] [--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav
 // Non-real-time rendering (process() waits for inference), so the output is complete and deterministic.
 // Output: same rate and length as the input, mono 32-bit float WAV. Errors: one line on stderr, exit 1 (2 for usage).
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tmrvc/constants.h"
 #include "tmrvc/streaming_engine.h"
 #include "wav_io.h"
 
@@ -18,7 +19,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tmrvc-convert --models DIR --speaker FILE [--block N] [--q Q] [--pitch SEMITONES] [--auto-pitch] [--int8] "
-    "[--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
+    "[--gate DBFS] [--formant SEMITONES] [--no-level-match] [--allow-model-mismatch] [--vocoder-phase] [--identity] IN.wav OUT.wav";
 constexpr int kMaxBlock = 1 << 16;
 
 struct Args {
@@ -26,6 +27,8 @@ struct Args {
     int block = 256;
     double q = 0.0;
     double pitch = 0.0;
+    double gateDb = tmrvc::constants::kGateOffDbfs;  // silence/noise gate threshold; off by default
+    double formant = 0.0;                             // formant shift in semitones
     bool identity = false;
     bool int8 = false;
     bool vocoderPhase = false;  // the vocoder's own phase instead of the reconstructed one
@@ -77,6 +80,17 @@ std::string parseArgs(int argc, char** argv, Args& a) {
         } else if (arg == "--models" || arg == "--speaker") {
             if (!value(v)) return arg + " needs a value";
             (arg == "--models" ? a.models : a.speaker) = v;
+        } else if (arg == "--gate" || arg == "--formant") {
+            if (!value(v) || !parseNumber(v, num)) return arg + " needs a number";
+            if (arg == "--gate") {
+                if (num > 0.0) return "--gate must be a threshold in dBFS (<= 0; <= " +
+                                      std::to_string(static_cast<int>(tmrvc::constants::kGateOffDbfs)) + " is off), got " + v;
+                a.gateDb = num;
+            } else {
+                const double m = tmrvc::constants::kFormantMaxSemitones;
+                if (num < -m || num > m) return "--formant must be in [-6, 6] semitones, got " + v;
+                a.formant = num;
+            }
         } else if (arg == "--block" || arg == "--q" || arg == "--pitch") {
             if (!value(v) || !parseNumber(v, num)) return arg + " needs a number";
             if (arg == "--block") {
@@ -130,6 +144,8 @@ int main(int argc, char** argv) {
     engine.setPitchShiftSemitones(static_cast<float>(a.pitch));
     engine.setAutoPitchMatch(a.autoPitch);
     engine.setLevelMatch(a.levelMatch);
+    engine.setGateThresholdDb(static_cast<float>(a.gateDb));
+    engine.setFormantShiftSemitones(static_cast<float>(a.formant));
     engine.setQuality(static_cast<float>(a.q));
     engine.setVocoderPhase(a.vocoderPhase);
     engine.setNonRealtime(true);

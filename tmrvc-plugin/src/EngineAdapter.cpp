@@ -15,6 +15,8 @@ void EngineAdapter::apply(const ParameterSnapshot& p) noexcept {
         engine_.setAcousticManual(p.acousticMode == AcousticMode::Manual, p.rt60Seconds, p.drrDb, p.tiltDbPerOctave);
     }
     if (all || p.bypass != last_.bypass) engine_.setBypass(p.bypass);
+    if (all || p.gateDb != last_.gateDb) engine_.setGateThresholdDb(p.gateDb);
+    if (all || p.formantSemitones != last_.formantSemitones) engine_.setFormantShiftSemitones(p.formantSemitones);
     last_ = p;
     valid_ = true;
 }

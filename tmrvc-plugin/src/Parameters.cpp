@@ -1,5 +1,7 @@
 #include "Parameters.h"
 
+#include "tmrvc/constants.h"
+
 namespace tmrvc::plugin {
 namespace {
 
@@ -7,11 +9,11 @@ using Attributes = juce::AudioParameterFloatAttributes;
 
 std::unique_ptr<juce::AudioParameterFloat> makeFloat(const char* id, const juce::String& name, float lo, float hi,
                                                      float step, float def, const juce::String& unit,
-                                                     int decimals) {
+                                                     int decimals, int versionHint = kParameterVersionHint) {
     // The text is the number alone; the unit is the label (hosts such as pedalboard parse the text as a number).
     auto toText = [decimals](float v, int) { return juce::String(v, decimals); };
     return std::make_unique<juce::AudioParameterFloat>(
-        juce::ParameterID{id, kParameterVersionHint}, name, juce::NormalisableRange<float>(lo, hi, step), def,
+        juce::ParameterID{id, versionHint}, name, juce::NormalisableRange<float>(lo, hi, step), def,
         Attributes().withLabel(unit).withStringFromValueFunction(toText));
 }
 
@@ -45,6 +47,11 @@ juce::AudioProcessorValueTreeState::ParameterLayout createParameterLayout() {
     layout.add(makeFloat(ids::kTilt, "Manual Tilt", -6.0f, 6.0f, 0.0f, 0.0f, "dB/oct", 1));
     layout.add(std::make_unique<juce::AudioParameterBool>(
         juce::ParameterID{ids::kBypass, kParameterVersionHint}, "Bypass", false));
+    const auto gateOff = static_cast<float>(constants::kGateOffDbfs);
+    const auto formantMax = static_cast<float>(constants::kFormantMaxSemitones);
+    layout.add(makeFloat(ids::kGate, "Gate Threshold", gateOff, 0.0f, 0.0f, gateOff, "dBFS", 1, kGateFormantVersionHint));
+    layout.add(makeFloat(ids::kFormant, "Formant Shift", -formantMax, formantMax, 0.0f, 0.0f, "st", 2,
+                         kGateFormantVersionHint));
     return layout;
 }
 
@@ -59,7 +66,9 @@ ParameterReader::ParameterReader(juce::AudioProcessorValueTreeState& state)
       rt60_(mustGet(state, ids::kRt60)),
       drr_(mustGet(state, ids::kDrr)),
       tilt_(mustGet(state, ids::kTilt)),
-      bypass_(mustGet(state, ids::kBypass)) {}
+      bypass_(mustGet(state, ids::kBypass)),
+      gate_(mustGet(state, ids::kGate)),
+      formant_(mustGet(state, ids::kFormant)) {}
 
 ParameterSnapshot ParameterReader::read() const noexcept {
     ParameterSnapshot s;
@@ -74,13 +83,16 @@ ParameterSnapshot ParameterReader::read() const noexcept {
     s.drrDb = drr_->load(std::memory_order_relaxed);
     s.tiltDbPerOctave = tilt_->load(std::memory_order_relaxed);
     s.bypass = bypass_->load(std::memory_order_relaxed) >= 0.5f;
+    s.gateDb = gate_->load(std::memory_order_relaxed);
+    s.formantSemitones = formant_->load(std::memory_order_relaxed);
     return s;
 }
 
 const juce::StringArray& allParameterIds() {
     static const juce::StringArray kIds{ids::kDryWet, ids::kOutputGain, ids::kQuality, ids::kPitch,
                                         ids::kAutoPitch, ids::kPresetAmount, ids::kAcousticMode,
-                                        ids::kRt60, ids::kDrr, ids::kTilt, ids::kBypass};
+                                        ids::kRt60, ids::kDrr, ids::kTilt, ids::kBypass,
+                                        ids::kGate, ids::kFormant};
     return kIds;
 }
 

@@ -4,6 +4,8 @@
 
 #include <juce_audio_processors/juce_audio_processors.h>
 
+#include "tmrvc/constants.h"
+
 namespace tmrvc::plugin {
 
 namespace ids {
@@ -18,10 +20,13 @@ inline constexpr const char* kRt60 = "manualRt60";              // seconds
 inline constexpr const char* kDrr = "manualDrr";                // dB
 inline constexpr const char* kTilt = "manualTilt";              // dB per octave
 inline constexpr const char* kBypass = "bypass";                // bool
+inline constexpr const char* kGate = "gateThreshold";           // dBFS; the minimum (-90) = off (issue 19)
+inline constexpr const char* kFormant = "formantShift";         // semitones of envelope shift (issue 19)
 }  // namespace ids
 
 // Version hint of every parameter (JUCE ParameterID): bump only for parameters added in a later version.
 inline constexpr int kParameterVersionHint = 1;
+inline constexpr int kGateFormantVersionHint = 2;  // gate and formant came later (issue 19)
 
 enum class AcousticMode { Auto = 0, Manual = 1 };
 
@@ -38,6 +43,8 @@ struct ParameterSnapshot {
     float drrDb = 10.0f;
     float tiltDbPerOctave = 0.0f;
     bool bypass = false;
+    float gateDb = static_cast<float>(constants::kGateOffDbfs);  // off
+    float formantSemitones = 0.0f;
 };
 
 juce::AudioProcessorValueTreeState::ParameterLayout createParameterLayout();
@@ -60,6 +67,8 @@ private:
     std::atomic<float>* drr_;
     std::atomic<float>* tilt_;
     std::atomic<float>* bypass_;
+    std::atomic<float>* gate_;
+    std::atomic<float>* formant_;
 };
 
 // Every parameter ID, in layout order (used by state save/restore).

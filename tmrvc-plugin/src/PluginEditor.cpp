@@ -42,6 +42,8 @@ TmrvcAudioProcessorEditor::TmrvcAudioProcessorEditor(TmrvcAudioProcessor& owner)
     addKnob(ids::kRt60, "RT60", false);
     addKnob(ids::kDrr, "DRR", false);
     addKnob(ids::kTilt, "Tilt", false);
+    addKnob(ids::kGate, "Gate (dBFS)", false);
+    addKnob(ids::kFormant, "Formant (st)", false);
 
     auto& state = processor_.parameters();
     acousticMode_.addItemList({"Auto", "Manual"}, 1);

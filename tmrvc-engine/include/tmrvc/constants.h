@@ -27,6 +27,14 @@ inline constexpr double kYinVoicingThreshold = 0.35;
 inline constexpr double kLevelMatchTimeS = 0.3;
 inline constexpr double kLevelMatchMaxDb = 12.0;
 inline constexpr double kLevelMatchGateDbfs = -60.0;
+inline constexpr double kGateOffDbfs = -90.0;
+inline constexpr double kGateHysteresisDb = 6.0;
+inline constexpr double kGateHoldS = 0.2;
+inline constexpr double kGateAttackS = 0.02;
+inline constexpr double kGateReleaseS = 0.05;
+inline constexpr double kFormantMaxSemitones = 6.0;
+inline constexpr int kFormantHullBins = 9;
+inline constexpr int kFormantSmoothBins = 7;
 inline constexpr int kDContent = 256;
 inline constexpr int kDSpeaker = 192;
 inline constexpr int kNIrParams = 24;
@@ -87,6 +95,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "9b5ff5f57c5dd3a313c09019abbc335107c6210006a7738dd9a07a65bb32de9d";
+inline constexpr const char* kConstantsHash = "ed0a0f374ad1c89703dcaba79c336c6e0d4b7f0715494efc73f0bb9a7eff33b5";
 
 }  // namespace tmrvc::constants

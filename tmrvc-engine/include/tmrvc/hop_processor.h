@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "tmrvc/constants.h"
+#include "tmrvc/formant_shifter.h"
 #include "tmrvc/level_matcher.h"
+#include "tmrvc/noise_gate.h"
 #include "tmrvc/ort_session_bundle.h"
 #include "tmrvc/phase_reconstructor.h"
 #include "tmrvc/pitch_tracker.h"
@@ -73,6 +75,8 @@ struct HopControls {
     int f0Window = constants::kF0WindowLength;  // YIN window in samples (the q knob lengthens it)
     bool vocoderPhase = false;  // synthesise with the vocoder's own phase instead of the reconstructed one
     bool levelMatch = true;     // scale the converted frame so the output's level follows the input's
+    float gateDb = static_cast<float>(constants::kGateOffDbfs);  // gate threshold (dBFS); ≤ kGateOffDbfs: off
+    float formantSemitones = 0.0f;  // spectral-envelope shift of the converted frame, ±kFormantMaxSemitones
 };
 
 class HopProcessor {
@@ -116,6 +120,8 @@ private:
     PitchTracker pitch_;
     PhaseReconstructor phaseReconstructor_;
     LevelMatcher levelMatcher_;
+    NoiseGate gate_;
+    FormantShifter formant_;
     HopProfile profile_;
     std::vector<float> history_;  // newest kHistoryLength samples, oldest first
     std::array<float, constants::kNFreqBins> mag_{}, phase_{}, prevMag_{}, prevPhase_{};

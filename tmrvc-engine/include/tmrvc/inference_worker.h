@@ -28,6 +28,8 @@ struct WorkerParams {
     std::atomic<float> pitchSemitones{0.0f};
     std::atomic<bool> autoPitch{false};
     std::atomic<bool> levelMatch{true};
+    std::atomic<float> gateDb{static_cast<float>(constants::kGateOffDbfs)};
+    std::atomic<float> formantSemitones{0.0f};
     std::atomic<float> presetAmount{0.0f};
     std::atomic<bool> manualAcoustic{false};
     std::atomic<float> rt60{0.5f}, drrDb{10.0f}, tiltDbPerOct{0.0f};

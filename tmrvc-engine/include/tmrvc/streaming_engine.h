@@ -77,6 +77,10 @@ public:
     void setAutoPitchMatch(bool on) noexcept;
     // Output level follows the input's (default on; docs/dsp-and-streaming.md, "Level match").
     void setLevelMatch(bool on) noexcept;
+    // Silence/noise gate threshold in dBFS (hop RMS of the input); ≤ constants::kGateOffDbfs turns it off (default).
+    void setGateThresholdDb(float db) noexcept;
+    // Spectral-envelope (formant) shift of the converted voice in semitones, ±kFormantMaxSemitones; pitch unchanged.
+    void setFormantShiftSemitones(float semitones) noexcept;
     void setVoicePresetAmount(float amount) noexcept;  // 0..1
     void setAcousticManual(bool manual, float rt60Seconds, float drrDb, float tiltDbPerOctave) noexcept;
     void setQuality(float q) noexcept;                 // latency–quality knob, 0..1

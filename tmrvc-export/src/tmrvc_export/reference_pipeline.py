@@ -17,6 +17,8 @@ import onnxruntime as ort
 from tmrvc_core import constants as C
 from tmrvc_core.dsp import f0_to_model_input, istft_ola, log_mel, magnitude_phase, resample
 from tmrvc_core.dsp.f0 import f0_delayed_track
+from tmrvc_core.dsp.formant import shift_formants
+from tmrvc_core.dsp.gate import NoiseGate
 from tmrvc_core.dsp.level import LevelMatcher
 from tmrvc_core.dsp.phase import PhaseReconstructor
 from tmrvc_core.dsp.timing import (counts, f0_window_for, ir_interval_for, latency_samples, lookahead_host_samples, lookahead_hops,
@@ -38,6 +40,8 @@ class ReferenceSettings:
     auto_pitch: bool = False  # add the shift that moves the input's running mean log-F0 onto the speaker's
     preset_amount: float = 0.0  # blend of acoustic params 24..31 toward the speaker's voice-source preset
     level_match: bool = True  # scale each converted hop so the output's level follows the input's
+    gate_db: float = C.GATE_OFF_DBFS  # silence/noise gate threshold (dBFS); at or below GATE_OFF_DBFS: off
+    formant_semitones: float = 0.0  # spectral-envelope shift of the converted frame (tmrvc_core.dsp.formant)
 
 
 def _session(path: Path | str, initializers: dict[str, np.ndarray] | None = None) -> ort.InferenceSession:
@@ -162,7 +166,7 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
     mag, phase = magnitude_phase(x)
     look = lookahead_hops(settings.quality)
     if settings.identity:
-        return _delayed(mag, look), _delayed(phase, look)
+        return _delayed(mag, look), _delayed(phase, look), None
     hq = models.has_hq and look > 0
     lag = 0 if hq else look
     mel = log_mel(mag).astype(np.float32)  # (80, T)
@@ -198,10 +202,11 @@ def _convert_hops(x24: np.ndarray, n_hops: int, models: ReferenceModels | None, 
         else:
             (features,) = models.run("converter", {"content": content, **cond})
         m, p = models.run("vocoder", {"features": features})
-        out_mag[:, t] = m[0, :, 0]
+        frame = shift_formants(m[0, :, 0], settings.formant_semitones)  # before the phase reconstruction
+        out_mag[:, t] = frame
         # the engine synthesises from float32 phase
-        out_phase[:, t] = p[0, :, 0] if settings.vocoder_phase else phase_rec.step(m[0, :, 0]).astype(np.float32)
-    return out_mag, out_phase
+        out_phase[:, t] = p[0, :, 0] if settings.vocoder_phase else phase_rec.step(frame).astype(np.float32)
+    return out_mag, out_phase, f0
 
 
 def _match_level(x24: np.ndarray, y24: np.ndarray, look: int) -> np.ndarray:
@@ -213,6 +218,17 @@ def _match_level(x24: np.ndarray, y24: np.ndarray, look: int) -> np.ndarray:
         start = (t - 1 - look) * hop
         x = x24[start:start + hop] if start >= 0 else np.zeros(hop, np.float32)
         out[t * hop:(t + 1) * hop] = level.process(x, y24[t * hop:(t + 1) * hop])
+    return out
+
+
+def _gate(x24: np.ndarray, y24: np.ndarray, f0: np.ndarray, threshold_db: float) -> np.ndarray:
+    """Hop t of the output gated on input hop t (the newest) and the voicing of the frame encoded then."""
+    gate = NoiseGate()
+    out = y24.copy()
+    hop = C.HOP_LENGTH
+    for t in range(y24.size // hop):
+        s = slice(t * hop, (t + 1) * hop)
+        out[s] = gate.process(x24[s], bool(f0[t] > 0), threshold_db, y24[s])
     return out
 
 
@@ -234,10 +250,12 @@ def reference_convert(x: np.ndarray, host_rate: int, model_dir: str | Path | Non
             raise ValueError("a model folder and a speaker file are needed unless settings.identity is set")
         models = ReferenceModels(model_dir, speaker_path, settings.int8)
     n_hops = out24 // C.HOP_LENGTH
-    mag, phase = _convert_hops(x24, n_hops, models, settings)
+    mag, phase, f0 = _convert_hops(x24, n_hops, models, settings)
     y24 = istft_ola(mag, phase).astype(np.float32) if n_hops else np.zeros(0, np.float32)
     if settings.level_match and not settings.identity:
         y24 = _match_level(x24.astype(np.float32), y24, lookahead_hops(settings.quality))
+    if not settings.identity:
+        y24 = _gate(x24.astype(np.float32), y24, f0, settings.gate_db)
     yh = resample(y24.astype(np.float64), C.SAMPLE_RATE, host_rate)[:host_out]
     wet = np.concatenate([np.zeros(prefill(host_rate)), yh])[:n]
     lat = latency_samples(host_rate) + lookahead_host_samples(lookahead_hops(settings.quality), host_rate)
