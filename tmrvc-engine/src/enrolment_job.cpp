@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 
 #include "tmrvc/streaming_engine.h"
 
@@ -15,6 +16,15 @@ EnrolmentJob::~EnrolmentJob() {
 
 bool EnrolmentJob::start(std::string modelDir, std::vector<EnrolmentClip> clips, std::string name,
                          std::string outPath, StreamingEngine* engine) {
+    auto shared = std::make_shared<std::vector<EnrolmentClip>>(std::move(clips));
+    return start(std::move(modelDir), [shared](std::vector<EnrolmentClip>& out) {
+        out = std::move(*shared);
+        return std::string();
+    }, std::move(name), std::move(outPath), engine);
+}
+
+bool EnrolmentJob::start(std::string modelDir, ClipLoader loadClips, std::string name, std::string outPath,
+                         StreamingEngine* engine) {
     if (running()) return false;
     wait();  // join a finished thread before reusing the object
     {
@@ -25,7 +35,8 @@ bool EnrolmentJob::start(std::string modelDir, std::vector<EnrolmentClip> clips,
     cancel_.store(false);
     progress_.store(0.0);
     state_.store(State::Running);
-    thread_ = std::thread(&EnrolmentJob::run, this, std::move(modelDir), std::move(clips), std::move(name), engine);
+    thread_ = std::thread(&EnrolmentJob::run, this, std::move(modelDir), std::move(loadClips), std::move(name),
+                          engine);
     return true;
 }
 
@@ -43,17 +54,21 @@ std::string EnrolmentJob::outPath() const {
     return outPath_;
 }
 
-void EnrolmentJob::run(std::string modelDir, std::vector<EnrolmentClip> clips, std::string name,
-                       StreamingEngine* engine) {
+void EnrolmentJob::run(std::string modelDir, ClipLoader loadClips, std::string name, StreamingEngine* engine) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::string out = outPath();
     auto progress = [this](double f) {
         progress_.store(0.95 * f);  // the last 5 %: writing the file and handing it to the engine
         return !cancel_.load();
     };
-    ZeroShotEnrolment r = enrolZeroShot(modelDir, clips, name, "", progress);
-    std::string err = r.ok ? writeFileAtomically(out, r.fileBytes) : r.error;
+    std::vector<EnrolmentClip> clips;
+    std::string err = loadClips ? loadClips(clips) : std::string("enrolment: no audio given");
+    if (err.empty()) {
+        ZeroShotEnrolment r = enrolZeroShot(modelDir, clips, name, "", progress);
+        err = r.ok ? writeFileAtomically(out, r.fileBytes) : r.error;
+    }
     if (err.empty() && engine != nullptr) engine->loadSpeakerAsync(out);
+    if (err.empty() && onDone_) onDone_(out);
     seconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     {
         std::lock_guard<std::mutex> lock(mutex_);

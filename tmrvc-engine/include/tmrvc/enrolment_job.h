@@ -4,6 +4,7 @@
 // GUI polls; message() takes a mutex (GUI thread only). JUCE-free.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,6 +29,14 @@ public:
     // written; it must outlive the job. false (and nothing started) while a job is still running.
     bool start(std::string modelDir, std::vector<EnrolmentClip> clips, std::string name, std::string outPath,
                StreamingEngine* engine);
+    // The same, with the clips produced on the job thread by loadClips (e.g. decoding audio files): it fills the
+    // clips and returns "" or says why it could not.
+    using ClipLoader = std::function<std::string(std::vector<EnrolmentClip>& clips)>;
+    bool start(std::string modelDir, ClipLoader loadClips, std::string name, std::string outPath,
+               StreamingEngine* engine);
+    // Called on the job's thread with the written file's path, after the engine's load was queued (set it before
+    // start(); e.g. the plugin records the path in its state and loads it as its speaker).
+    void setOnDone(std::function<void(const std::string& outPath)> onDone) { onDone_ = std::move(onDone); }
     void cancel() noexcept { cancel_.store(true); }
     void wait();  // joins the thread if one ran
 
@@ -39,8 +48,9 @@ public:
     double seconds() const noexcept { return seconds_.load(); }  // wall time of the last job
 
 private:
-    void run(std::string modelDir, std::vector<EnrolmentClip> clips, std::string name, StreamingEngine* engine);
+    void run(std::string modelDir, ClipLoader loadClips, std::string name, StreamingEngine* engine);
 
+    std::function<void(const std::string&)> onDone_;
     std::thread thread_;
     std::atomic<State> state_{State::Idle};
     std::atomic<double> progress_{0.0};
