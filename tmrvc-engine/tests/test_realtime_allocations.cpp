@@ -15,6 +15,7 @@
 
 #include "tmrvc/formant_shifter.h"
 #include "tmrvc/noise_gate.h"
+#include "tmrvc/enrolment_job.h"
 #include "tmrvc/streaming_engine.h"
 
 extern "C" {
@@ -186,6 +187,52 @@ TEST(RealtimeAllocationsGateFormant, ShifterAndGateNeverAllocateOnTheirThread) {
     }
     tCounting = false;
     EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in FormantShifter / NoiseGate";
+}
+
+TEST(RealtimeAllocationsEnrolment, ProcessNeverAllocatesWhileAnEnrolmentRunsAndSwapsTheSpeaker) {
+    // The plugin's enrol action: an EnrolmentJob (speaker encoder, file write, async speaker load) on its own
+    // thread while the audio thread keeps calling process(); the job ends by hot-swapping the new speaker.
+    tmrvc::StreamingEngine engine;
+    ASSERT_EQ(engine.loadModels(tinyModels()), "");
+    ASSERT_EQ(engine.loadSpeaker(tinyModels() + "/demo.tmrvc_speaker"), "");
+    const int rate = 48000, block = 128;
+    ASSERT_EQ(engine.prepare(rate, block), "");
+    std::vector<tmrvc::EnrolmentClip> clips;
+    for (int c = 0; c < 3; ++c) {  // 3 x 3.5 s = 10.5 s of harmonic "voice" at 44.1 kHz
+        tmrvc::EnrolmentClip clip{std::vector<float>(44100 * 7 / 2), 44100};
+        double ph = 0.0;
+        for (std::size_t i = 0; i < clip.samples.size(); ++i) {
+            ph += 2.0 * 3.14159265 * (170.0 + 15.0 * c) / 44100.0;
+            double v = 0.0;
+            for (int k = 1; k < 12; ++k) v += std::sin(k * ph) / k;
+            clip.samples[i] = static_cast<float>(0.2 * v);
+        }
+        clips.push_back(std::move(clip));
+    }
+    const std::string out = ::testing::TempDir() + "/rt_enrolled.tmrvc_speaker";
+    std::vector<float> in(block), outBuf(block);
+    long phase = 0;
+    for (int i = 0; i < 20; ++i) engine.process(in.data(), outBuf.data(), block);
+    tmrvc::EnrolmentJob job;
+    ASSERT_TRUE(job.start(tinyModels(), std::move(clips), "rt_enrolled", out, &engine));
+    gHeapCalls.store(0);
+    long calls = 0;
+    // Keep the audio thread running through the enrolment and the speaker load that follows it.
+    while (job.running() || engine.loading() || calls < 400) {
+        for (float& v : in) v = 0.3f * static_cast<float>(std::sin(2.0 * 3.14159265 * 220.0 * static_cast<double>(phase++) / rate));
+        tCounting = true;
+        engine.process(in.data(), outBuf.data(), block);
+        tCounting = false;
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        ASSERT_LT(calls, 200000) << "enrolment never finished";
+    }
+    job.wait();
+    EXPECT_EQ(gHeapCalls.load(), 0) << "heap calls in process() during the enrolment";
+    ASSERT_EQ(job.state(), tmrvc::EnrolmentJob::State::Done) << job.message();
+    EXPECT_EQ(job.progress(), 1.0);
+    engine.waitForLoads();
+    EXPECT_EQ(engine.speakerName(), "rt_enrolled") << engine.status() << " " << engine.lastError();
 }
 
 TEST(RealtimeAllocationsProbe, InterpositionSeesAllocationsOnThisThread) {

@@ -4,7 +4,8 @@ namespace tmrvc::plugin {
 namespace {
 
 constexpr int kWidth = 760;
-constexpr int kHeight = 440;
+constexpr int kEnrolHeight = 56;  // the enrolment panel (EnrolmentPanel)
+constexpr int kHeight = 440 + kEnrolHeight;
 constexpr int kRefreshHz = 20;
 constexpr float kMeterDecayDbPerTick = 1.5f;
 const juce::Colour kBackground(0xff22272e);
@@ -57,6 +58,7 @@ TmrvcAudioProcessorEditor::TmrvcAudioProcessorEditor(TmrvcAudioProcessor& owner)
     acousticAttachment_ = std::make_unique<juce::AudioProcessorValueTreeState::ComboBoxAttachment>(state, ids::kAcousticMode, acousticMode_);
     addAndMakeVisible(inputMeter_);
     addAndMakeVisible(outputMeter_);
+    addAndMakeVisible(enrolment_);
     setSize(kWidth, kHeight);
     timerCallback();
     startTimerHz(kRefreshHz);
@@ -135,6 +137,7 @@ void TmrvcAudioProcessorEditor::resized() {
     modelLabel_.setBounds(paths.removeFromTop(22));
     speakerLabel_.setBounds(paths);
     auto status = area.removeFromBottom(26);
+    enrolment_.setBounds(area.removeFromBottom(kEnrolHeight).reduced(0, 2));
     statusLabel_.setBounds(status);
     auto info = area.removeFromBottom(24);
     latencyLabel_.setBounds(info.removeFromLeft(260));

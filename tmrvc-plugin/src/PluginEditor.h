@@ -2,6 +2,7 @@
 // parameters), input/output meters, reported latency, CPU load, speaker name and a status line.
 #pragma once
 
+#include "EnrolmentPanel.h"
 #include "LevelMeter.h"
 #include "PluginProcessor.h"
 
@@ -53,6 +54,7 @@ private:
     juce::Label latencyLabel_;
     juce::Label cpuLabel_;
     juce::Label statusLabel_;
+    EnrolmentPanel enrolment_{processor_};
     std::unique_ptr<juce::FileChooser> chooser_;
 
     JUCE_DECLARE_NON_COPYABLE_WITH_LEAK_DETECTOR(TmrvcAudioProcessorEditor)

@@ -53,6 +53,7 @@ TmrvcAudioProcessor::TmrvcAudioProcessor()
 }
 
 TmrvcAudioProcessor::~TmrvcAudioProcessor() {
+    enrolment_.cancelAndWait();  // its onDone touches this object
     stopTimer();
     apvts_.removeParameterListener(ids::kQuality, this);
 }
@@ -158,7 +159,33 @@ void TmrvcAudioProcessor::syncLatency() {
     if (!juce::MessageManager::existsAndIsCurrentThread()) latencyNotifier_.notifyLatencyChanged();
 }
 
-void TmrvcAudioProcessor::timerCallback() { syncLatency(); }
+void TmrvcAudioProcessor::timerCallback() {
+    syncLatency();
+    if (enrolment_.takeFinished() && enrolment_.state() == EnrolmentJob::State::Failed)
+        setStatusNote("enrolment failed: " + enrolment_.message());
+}
+
+juce::String TmrvcAudioProcessor::startEnrolment(const juce::StringArray& files, const juce::String& name) {
+    juce::String dir;
+    {
+        std::lock_guard<std::mutex> lock(pathsMutex_);
+        dir = modelDir_;
+    }
+    // The new file becomes the speaker from the job's thread (chooseSpeakerFile only takes pathsMutex_ and queues
+    // the engine's asynchronous load, which cross-fades), so it works without a running message loop too.
+    enrolment_.setOnDone([this](const std::string& path) { chooseSpeakerFile(juce::String(path)); });
+    return enrolment_.start(files, name, dir, speakerDir());
+}
+
+juce::String TmrvcAudioProcessor::speakerDir() const {
+    std::lock_guard<std::mutex> lock(pathsMutex_);
+    return speakerDir_.isNotEmpty() ? speakerDir_ : juce::String(tmrvc::defaultSpeakerDir());
+}
+
+void TmrvcAudioProcessor::setSpeakerDir(const juce::String& dir) {
+    std::lock_guard<std::mutex> lock(pathsMutex_);
+    speakerDir_ = dir;
+}
 
 void TmrvcAudioProcessor::requestLoad(bool forceModels) {
     std::lock_guard<std::mutex> lock(pathsMutex_);
@@ -209,6 +236,7 @@ void TmrvcAudioProcessor::getStateInformation(juce::MemoryBlock& destData) {
         std::lock_guard<std::mutex> lock(pathsMutex_);
         s.modelDir = modelDir_;
         s.speakerPath = speakerPath_;
+        s.speakerDir = speakerDir_;
     }
     destData = serialiseState(s);
 }
@@ -233,6 +261,7 @@ void TmrvcAudioProcessor::setStateInformation(const void* data, int sizeInBytes)
         if (parsed.ok) {
             modelDir_ = parsed.state.modelDir;
             speakerPath_ = parsed.state.speakerPath;
+            speakerDir_ = parsed.state.speakerDir;
         }
         statusNote_ = parsed.ok ? parsed.message : "state not restored (" + parsed.message + "): default parameters";
     }

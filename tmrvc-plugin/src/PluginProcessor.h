@@ -5,6 +5,7 @@
 
 #include "EngineAdapter.h"
 #include "Parameters.h"
+#include "PluginEnrolment.h"
 #include "PluginState.h"
 #include "RenderPacer.h"
 #include "Vst3LatencyNotifier.h"
@@ -71,6 +72,12 @@ public:
     void chooseModelFolder(const juce::String& dir);
     void chooseSpeakerFile(const juce::String& path);
     DisplayInfo displayInfo() const;
+    // Enrol a voice from audio files (the editor's enrol action; tests call the same): zero-shot on a background
+    // thread, written to speakerDir()/<name>.tmrvc_speaker, then loaded as the speaker. "" when started.
+    juce::String startEnrolment(const juce::StringArray& files, const juce::String& name);
+    const PluginEnrolment& enrolment() const noexcept { return enrolment_; }
+    juce::String speakerDir() const;  // the chosen folder, else tmrvc::defaultSpeakerDir() (~/TMRVC/speakers)
+    void setSpeakerDir(const juce::String& dir);
     float takeInputPeak() noexcept { return inputPeak_.exchange(0.0f, std::memory_order_relaxed); }
     float takeOutputPeak() noexcept { return outputPeak_.exchange(0.0f, std::memory_order_relaxed); }
     juce::AudioProcessorValueTreeState& parameters() noexcept { return apvts_; }
@@ -99,6 +106,8 @@ private:
     juce::String requestedSpeakerPath_;
     juce::String statusNote_;  // the last state-restore problem, shown until the next user action
 
+    juce::String speakerDir_;  // "" = default
+    PluginEnrolment enrolment_;  // after engine_: joined before the engine goes
     std::vector<float> mono_;
     int maxBlock_ = 0;
     std::atomic<bool> prepared_{false};

@@ -57,6 +57,7 @@ juce::MemoryBlock serialiseState(const StoredState& state) {
     root.setAttribute("version", kStateVersion);
     root.setAttribute("modelDir", state.modelDir);
     root.setAttribute("speakerPath", state.speakerPath);
+    if (state.speakerDir.isNotEmpty()) root.setAttribute("speakerDir", state.speakerDir);
     for (const auto& [id, value] : state.parameters) {
         auto* p = root.createNewChildElement("PARAM");
         p->setAttribute("id", id);
@@ -92,6 +93,7 @@ ParsedState parseState(const void* data, std::size_t sizeInBytes, const juce::St
     r.ok = true;
     r.state.modelDir = xml->getStringAttribute("modelDir");
     r.state.speakerPath = xml->getStringAttribute("speakerPath");
+    r.state.speakerDir = xml->getStringAttribute("speakerDir");
     juce::StringArray ignored;
     for (auto* p : xml->getChildWithTagNameIterator("PARAM")) {
         const auto id = p->getStringAttribute("id");

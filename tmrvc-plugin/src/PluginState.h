@@ -22,6 +22,7 @@ struct StoredState {
     std::map<juce::String, float> parameters;  // parameter ID -> plain value
     juce::String modelDir;
     juce::String speakerPath;
+    juce::String speakerDir;  // where in-plugin enrolments are written ("" = the default; optional in old states)
 };
 
 struct ParsedState {

@@ -1,0 +1,141 @@
+"""Zero-shot enrolment: the torch-free `tmrvc-enroll --zero-shot` (Python, ONNX Runtime) and the engine's C++
+`enrol_zero_shot` (the plugin's code path) give the same speaker file from the same audio, at any input rate.
+
+Uses the tiny real model folder of the `tiny_models` fixture (real ONNX files exported from random-weight
+students) and synthetic voiced clips at 44.1 kHz and 16 kHz.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tmrvc_core.speaker_file import decode_speaker_file, read_speaker_file
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("TMRVC_BUILD_DIR", ROOT / "build"))
+CONVERT = BUILD / "tmrvc-engine" / "tmrvc-convert"
+CREATED = "2026-01-01T00:00:00Z"
+
+
+def voiced_clip(seconds: float, rate: int, f0: float, seed: int) -> np.ndarray:
+    """A vowel-like signal: harmonics of a gliding F0 through two formant-ish resonances, plus a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * rate)) / rate
+    pitch = f0 * (1.0 + 0.08 * np.sin(2 * np.pi * 0.7 * t))
+    phase = 2 * np.pi * np.cumsum(pitch) / rate
+    x = sum(np.sin(k * phase) / k * (1.0 + 2.0 * np.exp(-((k * f0 - 700.0) / 300.0) ** 2)) for k in range(1, 30))
+    x = x * (0.6 + 0.4 * np.sin(2 * np.pi * 2.3 * t) ** 2) + 0.01 * rng.standard_normal(t.size)
+    return (0.25 * x / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """10.5 s in three files: two WAV at 44.1 kHz, one FLAC at 16 kHz (the 'held-out voice')."""
+    d = tmp_path_factory.mktemp("enrol_audio")
+    spec = [("a.wav", 4.0, 44100, 180.0), ("b.wav", 3.5, 44100, 200.0), ("c.flac", 3.0, 16000, 190.0)]
+    out = []
+    for i, (name, sec, rate, f0) in enumerate(spec):
+        sf.write(d / name, voiced_clip(sec, rate, f0, i), rate, subtype="FLOAT" if name.endswith(".wav") else "PCM_24")
+        out.append(d / name)
+    return out
+
+
+def python_enrol(models: Path, clips: list[Path], out: Path) -> subprocess.CompletedProcess:
+    """`tmrvc-enroll --zero-shot` in a fresh interpreter, which must never import torch."""
+    code = ("import sys\nfrom tmrvc_train.enroll_cli import cli\nrc = cli(sys.argv[1:])\n"
+            "assert 'torch' not in sys.modules, 'the zero-shot path imported torch'\nsys.exit(rc)\n")
+    args = ["--zero-shot", "--models", str(models), "--out", str(out), "--name", "held_out", *map(str, clips)]
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_zero_shot_cli_needs_no_torch_and_writes_a_valid_file(tiny_models: Path, clips: list[Path],
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "py.tmrvc_speaker"
+    r = python_enrol(tiny_models, clips, out)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((tiny_models / "metadata.json").read_text())
+    spk = read_speaker_file(out, expected_embed_size=192, expected_lora_size=meta["lora"]["size"],
+                            expected_model_id=meta["model_id"])
+    assert abs(float(np.linalg.norm(spk.spk_embed)) - 1.0) < 1e-5
+    assert np.abs(spk.lora_delta).max() > 0.0
+    assert spk.metadata["n_utterances"] == 3 and spk.metadata["enrolment"] == {"mode": "zero-shot", "steps": 0}
+    assert abs(spk.metadata["total_seconds"] - 10.5) < 0.05
+    assert 5.0 < spk.metadata["f0_log_mean"] < 5.5  # the clips glide around 180–200 Hz (log 5.2–5.3)
+
+
+def test_zero_shot_cli_rejects_too_little_audio(tiny_models: Path, clips: list[Path], tmp_path: Path) -> None:
+    r = python_enrol(tiny_models, clips[:2], tmp_path / "x.tmrvc_speaker")
+    assert r.returncode == 1 and "utterances or at least 10 s" in r.stderr
+
+
+def test_cpp_and_python_zero_shot_agree(tiny_models: Path, clips: list[Path], tmp_path: Path) -> None:
+    import tmrvc_engine
+    from tmrvc_train.enroll_zero_shot import enrol_clips, read_mono
+
+    audio = [read_mono(p) for p in clips]
+    py = enrol_clips(tiny_models, audio, "held_out", created_at=CREATED)
+    cpp_file = tmp_path / "cpp.tmrvc_speaker"
+    cpp = tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), sr) for x, sr in audio],
+                                       "held_out", CREATED, str(cpp_file))
+    assert cpp_file.read_bytes() == cpp["file_bytes"]
+    # The C++ file passes the Python reader (checksum, sizes, metadata) and the engine's own reader.
+    meta = json.loads((tiny_models / "metadata.json").read_text())
+    back = decode_speaker_file(cpp["file_bytes"], 192, meta["lora"]["size"], meta["model_id"])
+    assert tmrvc_engine.read_speaker_file(str(cpp_file))["name"] == "held_out"
+    # ORT Python vs C++ on the same model (contract: 1e-5); the inputs differ only by float32 vs float64 DSP.
+    np.testing.assert_allclose(back.spk_embed, py.spk_embed, atol=1e-4)
+    np.testing.assert_allclose(back.lora_delta, py.lora_delta, atol=1e-4 * max(1.0, np.abs(py.lora_delta).max()))
+    assert float(back.spk_embed @ py.spk_embed) > 0.9999
+    assert set(back.metadata) == set(py.metadata)
+    for key, value in py.metadata.items():
+        if isinstance(value, float):
+            assert abs(back.metadata[key] - value) < 1e-3, key
+        else:
+            assert back.metadata[key] == value, key
+
+
+def test_cpp_zero_shot_errors_say_what_to_fix(tiny_models: Path, tmp_path: Path) -> None:
+    import tmrvc_engine
+
+    short = [(np.zeros(24000, np.float32), 24000)]
+    with pytest.raises(RuntimeError, match="utterances or at least 10 s"):
+        tmrvc_engine.enrol_zero_shot(str(tiny_models), short, "x")
+    with pytest.raises(RuntimeError, match="model folder"):
+        tmrvc_engine.enrol_zero_shot(str(tmp_path), short * 3, "x")
+    silent = [(np.zeros(48000 * 4, np.float32), 48000)] * 3
+    with pytest.raises(RuntimeError, match="no voiced frames"):
+        tmrvc_engine.enrol_zero_shot(str(tiny_models), silent, "x")
+
+
+def test_both_speaker_files_convert_alike(tiny_models: Path, clips: list[Path], tmp_path: Path) -> None:
+    """The converted audio with the C++ file equals the one with the Python file (same voice in the engine)."""
+    import tmrvc_engine
+    from tmrvc_train.enroll_zero_shot import read_mono
+
+    assert CONVERT.is_file(), f"{CONVERT} missing: build the engine (cmake --build build)"
+    py_file, cpp_file = tmp_path / "py.tmrvc_speaker", tmp_path / "cpp.tmrvc_speaker"
+    assert python_enrol(tiny_models, clips, py_file).returncode == 0
+    audio = [read_mono(p) for p in clips]
+    tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), sr) for x, sr in audio], "held_out",
+                                 out=str(cpp_file))
+    src = tmp_path / "src.wav"
+    sf.write(src, voiced_clip(2.0, 24000, 120.0, 9), 24000, subtype="FLOAT")
+    outs = []
+    for spk in (py_file, cpp_file):
+        out = tmp_path / f"out_{spk.stem}.wav"
+        r = subprocess.run([str(CONVERT), "--models", str(tiny_models), "--speaker", str(spk), str(src), str(out)],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs.append(sf.read(out, dtype="float64")[0])
+    a, b = outs
+    assert np.sqrt(np.mean(a ** 2)) > 1e-4  # the conversion produced audio
+    snr = 10 * np.log10(np.sum(a ** 2) / max(np.sum((a - b) ** 2), 1e-30))
+    assert snr > 40.0, f"outputs with the two speaker files differ: SNR {snr:.1f} dB"
