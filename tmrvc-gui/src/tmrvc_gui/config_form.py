@@ -56,8 +56,13 @@ class ConfigForm(QWidget):
                 w.setText(v if isinstance(v, str) else yaml.safe_dump(v, default_flow_style=True).strip())
 
     def load_yaml(self, path: Path) -> None:
-        data = yaml.safe_load(path.read_text()) or {}
-        self.set_values(self.defaults() | data)
+        """Fills the form from a YAML file; ValueError names the file and the setting of the wrong type."""
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+            cfg = build_config(self.cls, data)
+        except (ValueError, TypeError, yaml.YAMLError) as exc:
+            raise ValueError(f"{path}: {exc}; fix the file or save the form over it") from exc
+        self.set_values(dataclasses.asdict(cfg))
 
     def raw(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -18,6 +18,7 @@ class ProjectPage(QWidget):
         self.path = QLineEdit()
         self.path.setPlaceholderText("project folder")
         browse, create, open_ = QPushButton("Browse…"), QPushButton("Create"), QPushButton("Open")
+        self.create_button = create
         self.recent = QListWidget()
         self.recent.addItems(recent_projects())
         self.contents = QLabel("")

@@ -106,7 +106,10 @@ class TrainPage(QWidget):
             return
         yaml_path = p.configs / f"{stage}.yaml"
         if yaml_path.exists():
-            form.load_yaml(yaml_path)
+            try:
+                form.load_yaml(yaml_path)
+            except ValueError as exc:
+                self.message.show_error(str(exc))
         form.set_values({"cache": str(p.cache), "out_dir": str(p.runs), "students": str(p.runs / "students.pt"),
                          "teacher": str(p.runs / "teacher.pt")})
         if stage != "teacher":
