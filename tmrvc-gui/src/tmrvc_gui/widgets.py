@@ -62,13 +62,13 @@ class JobPanel(QWidget):
         r.finished.connect(self._finished)
 
     def start(self) -> None:
+        if self.studio.runner.running:  # before build(): building may clear the output folder of the job
+            self.message.show_error(f"'{self.studio.runner.title}' is running: wait for it or stop it first")
+            return
         try:
             spec = self.build()
         except (ValueError, OSError) as exc:
             self.message.show_error(str(exc))
-            return
-        if self.studio.runner.running:
-            self.message.show_error(f"'{self.studio.runner.title}' is running: wait for it or stop it first")
             return
         self.mine = True
         self.log.clear()
