@@ -11,7 +11,7 @@ export TMRVC_BUILD_DIR := $(abspath $(BUILD_DIR))
 export PYTHONPATH := $(abspath $(BUILD_DIR))/tmrvc-engine$(if $(PYTHONPATH),:$(PYTHONPATH))
 PLUGIN_FLAG := -DTMRVC_BUILD_PLUGIN=$(if $(filter 1,$(TMRVC_BUILD_PLUGIN)),ON,OFF)
 
-.PHONY: setup configure build test test-python test-cpp test-sanitizers fuzz demo plugin install-plugin package-plugin screenshot bench constants clean
+.PHONY: setup configure build test test-python test-cpp test-sanitizers fuzz demo plugin install-plugin package-plugin screenshot screenshots bench constants clean
 
 setup:
 	bash scripts/setup.sh
@@ -58,6 +58,10 @@ package-plugin: plugin
 
 screenshot: plugin
 	bash scripts/screenshot_standalone.sh $(BUILD_DIR)
+
+# Research Studio (tmrvc-gui): one PNG per page, docs/studio-<page>.png, after a test-size run of the workflow.
+screenshots: build
+	QT_QPA_PLATFORM=offscreen uv run python scripts/studio_screenshots.py
 
 # TRAIN_SCALE=K multiplies every training stage's steps by K and writes demo-output-xK/ (what longer training gives).
 demo: build
