@@ -21,8 +21,7 @@ from tmrvc_core.speaker_file import read_speaker_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TMRVC_BUILD_DIR", ROOT / "build"))
-DRIVERS = sorted((BUILD / "tmrvc-plugin").glob("TmrvcPluginEnrolDriver_artefacts/**/plugin-enrol-driver"))
-DRIVER = DRIVERS[0] if DRIVERS else BUILD / "tmrvc-plugin" / "plugin-enrol-driver"
+DRIVER = BUILD / "tmrvc-plugin" / "plugin-enrol-driver"
 
 
 
