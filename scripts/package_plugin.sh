@@ -8,10 +8,10 @@ build=${2:?build directory}
 arg=${3:?install prefix or model folder}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-artefacts=$(ls -d "$build"/tmrvc-plugin/TmrvcPlugin_artefacts/*/ 2>/dev/null | head -n 1 || true)
-vst3=${artefacts%/}/VST3/TMRVC.vst3
-standalone=${artefacts%/}/Standalone
-if [[ -z $artefacts || ! -d $vst3 ]]; then
+# The artefacts folder is named by the build type (RelWithDebInfo, Release, ...); take the one holding the bundle.
+vst3=$(ls -d "$build"/tmrvc-plugin/TmrvcPlugin_artefacts/*/VST3/TMRVC.vst3 2>/dev/null | head -n 1 || true)
+standalone=${vst3%/VST3/TMRVC.vst3}/Standalone
+if [[ -z $vst3 || ! -d $vst3 ]]; then
   echo "package_plugin: no TMRVC.vst3 under $build/tmrvc-plugin: run 'make plugin' first" >&2
   exit 1
 fi
