@@ -36,7 +36,9 @@ class CurvePlot(pg.PlotWidget):
         self.tags: list[str] = []
 
     def refresh(self, tb_dir: Path, prefix: str = "") -> None:
-        scalars = {t: v for t, v in read_scalars(tb_dir).items() if t.startswith(prefix)}
+        # steps_per_s is a speed, not a loss
+        scalars = {t: v for t, v in read_scalars(tb_dir).items()
+                   if t.startswith(prefix) and not t.endswith("steps_per_s")}
         self.clear()
         self.tags = sorted(scalars)
         for i, tag in enumerate(self.tags):
