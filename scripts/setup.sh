@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake g++ make ninja-build pkg-config libgtest-dev libkissfft-dev nlohmann-json3-dev
-              libsndfile1-dev libssl-dev
+              libsndfile1-dev libssl-dev libflac-dev
               libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 libportaudio2
               espeak-ng libespeak-ng1 festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox
               flite festival-ca festival-czech festival-hi festival-mr festival-te festlex-ifd

@@ -1,6 +1,6 @@
 """Acceptance of in-plugin enrolment: the plugin's own enrol action (TmrvcAudioProcessor::startEnrolment, what the
 editor's enrolment panel calls, driven by build/tmrvc-plugin/plugin-enrol-driver while processBlock keeps running)
-enrols 10.5 s of a held-out voice from WAV and AIFF files at 44.1/16 kHz, makes the new speaker active and remembers
+enrols 10.5 s of a held-out voice from WAV, AIFF and FLAC files at 44.1/16 kHz, makes the new speaker active and remembers
 it in the plugin state; its speaker file matches `tmrvc-enroll --zero-shot` on the same audio (speaker similarity
 within 0.03; in fact the same embedding to 1e-4).
 """
@@ -31,7 +31,7 @@ def test_plugin_enrolment_matches_tmrvc_enroll(tiny_models: Path, tmp_path: Path
     assert DRIVER.is_file(), f"{DRIVER} missing: build the plugin (make build)"
     files = []
     for i, (name, sec, rate, f0) in enumerate([("a.wav", 4.0, 44100, 150.0), ("b.aiff", 3.5, 44100, 165.0),
-                                               ("c.wav", 3.0, 16000, 158.0)]):
+                                               ("c.flac", 3.0, 16000, 158.0)]):
         sf.write(tmp_path / name, voiced_clip(sec, rate, f0, 10 + i), rate, subtype="PCM_24")
         files.append(tmp_path / name)
     speakers = tmp_path / "speakers"
