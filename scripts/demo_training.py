@@ -13,6 +13,7 @@ import yaml
 
 from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
 from tmrvc_core.dsp import resample
+from tmrvc_export.int8_folder import make_int8_folder
 
 EVAL_RATE = 48000  # held-out audio is converted at a DAW rate
 TRAIN_CHAIN = ("speaker", "content", "ir", "teacher", "vocoder", "A", "B", "hq", "vocoder_ft", "zeroshot")
@@ -120,15 +121,6 @@ def stage_export(ctx: Context) -> dict:
     return {"models": str(models), "models_int8": str(ctx.out / "models-int8"), "log": log.strip().splitlines()[-6:],
             "verification": meta.get("verification", {})}
 
-
-def make_int8_folder(models: Path, dest: Path) -> None:
-    """A complete model folder whose per-frame models are the INT8 ones (same metadata and model_id)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(models, dest, ignore=shutil.ignore_patterns("int8"))
-    for f in (models / "int8").glob("*.onnx"):
-        shutil.copy2(f, dest / f.name)
-    shutil.copytree(models / "int8", dest / "int8")
 
 
 def splits(ctx: Context) -> dict:

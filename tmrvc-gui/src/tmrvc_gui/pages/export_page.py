@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from tmrvc_export.int8_folder import make_int8_folder
 from tmrvc_gui.jobs import JobSpec
 from tmrvc_gui.project import REPO
 from tmrvc_gui.studio import Studio
@@ -17,15 +18,6 @@ from tmrvc_gui.widgets import JobPanel
 
 BENCH_COLUMNS = ("precision", "model", "C++ median ms", "C++ p99 ms", "Python median ms", "RTF (whole engine)")
 
-
-def make_int8_folder(models: Path, dest: Path) -> None:
-    """A complete model folder whose per-frame models are the INT8 ones (same metadata and model_id)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(models, dest, ignore=shutil.ignore_patterns("int8"))
-    for f in (models / "int8").glob("*.onnx"):
-        shutil.copy2(f, dest / f.name)
-    shutil.copytree(models / "int8", dest / "int8")
 
 
 class ExportPage(QWidget):
