@@ -68,6 +68,9 @@ inline constexpr int kSpeakerEncoderChannels = 256;
 inline constexpr double kSpeakerMinSeconds = 3.0;
 inline constexpr double kSpeakerMaxSeconds = 15.0;
 inline constexpr int kSpeakerMetaMaxBytes = 65536;
+inline constexpr int kEnrolMinUtterances = 3;
+inline constexpr int kEnrolMaxUtterances = 20;
+inline constexpr double kEnrolMinTotalSeconds = 10.0;
 inline constexpr double kOutputLimit = 4.0;
 inline constexpr int kOnnxOpset = 17;
 inline constexpr int kResamplerZeroCrossings = 24;
@@ -95,6 +98,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "ed0a0f374ad1c89703dcaba79c336c6e0d4b7f0715494efc73f0bb9a7eff33b5";
+inline constexpr const char* kConstantsHash = "7655e46c338dc6a271c62a99efdcbd8fffc9f737e15705e29c466ac6a259e858";
 
 }  // namespace tmrvc::constants

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tmrvc/constants.h"
+
 namespace tmrvc {
 
 struct EnrolmentClip {
@@ -33,9 +35,9 @@ struct ZeroShotEnrolment {
 // Progress: fraction done in [0, 1]; return false to cancel (the result is then an error "cancelled").
 using EnrolmentProgress = std::function<bool(double fraction)>;
 
-inline constexpr double kEnrolMinTotalSeconds = 10.0;  // mirrors tmrvc_train.enroll.MIN_TOTAL_SECONDS
-inline constexpr int kEnrolMinUtterances = 3;
-inline constexpr int kEnrolMaxUtterances = 20;
+inline constexpr double kEnrolMinTotalSeconds = constants::kEnrolMinTotalSeconds;
+inline constexpr int kEnrolMinUtterances = constants::kEnrolMinUtterances;
+inline constexpr int kEnrolMaxUtterances = constants::kEnrolMaxUtterances;
 
 // createdAt: ISO-8601 UTC ("" = now). intraOpThreads: ONNX Runtime threads for the speaker encoder.
 ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<EnrolmentClip>& clips,

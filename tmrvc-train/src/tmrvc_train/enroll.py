@@ -32,7 +32,8 @@ from tmrvc_train.models import ConverterLoRA, StudentModels, load_checkpoint, un
 from tmrvc_train.trainers.data import f0_model_input, features_from_mag
 from tmrvc_train.trainers.runtime import step_seed
 
-MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = 3, 20, 10.0
+MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = K.ENROL_MIN_UTTERANCES, K.ENROL_MAX_UTTERANCES, \
+    K.ENROL_MIN_TOTAL_SECONDS
 
 
 @dataclass(frozen=True)

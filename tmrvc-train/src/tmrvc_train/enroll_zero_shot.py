@@ -24,8 +24,8 @@ from tmrvc_core import constants as K
 from tmrvc_core.dsp import f0_track, log_mel, magnitude_phase, resample
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 
-# The same rule as tmrvc_train.enroll (not imported from there: that module imports torch).
-MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = 3, 20, 10.0
+MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = K.ENROL_MIN_UTTERANCES, K.ENROL_MAX_UTTERANCES, \
+    K.ENROL_MIN_TOTAL_SECONDS
 
 
 @dataclass(frozen=True)
