@@ -71,6 +71,10 @@ inline constexpr int kSpeakerMetaMaxBytes = 65536;
 inline constexpr int kEnrolMinUtterances = 3;
 inline constexpr int kEnrolMaxUtterances = 20;
 inline constexpr double kEnrolMinTotalSeconds = 10.0;
+inline constexpr int kBankFrames = 3000;
+inline constexpr int kBankK = 4;
+inline constexpr int kBankMinFrames = 200;
+inline constexpr double kBankPadBias = -10000.0;
 inline constexpr double kOutputLimit = 4.0;
 inline constexpr int kOnnxOpset = 17;
 inline constexpr int kResamplerZeroCrossings = 24;
@@ -98,6 +102,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "7655e46c338dc6a271c62a99efdcbd8fffc9f737e15705e29c466ac6a259e858";
+inline constexpr const char* kConstantsHash = "dff8d34198b9ef718f1512db943e7871d1e0c4523d684d8a57175c9a91cba8af";
 
 }  // namespace tmrvc::constants
