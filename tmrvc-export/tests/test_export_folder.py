@@ -141,8 +141,9 @@ def test_int8_quantises_block_pointwise_only(tiny_folder, name):
     ops = [n.op_type for n in model.graph.node]
     assert ops.count("DynamicQuantizeLinear") >= 1 and ops.count("MatMulInteger") >= 2
     float_matmuls = [n.name for n in model.graph.node if n.op_type == "MatMul"]
-    # in/out projections, heads, the converter's envelope and the vocoder's residual knot interpolation stay float
-    assert all("proj" in n or "head" in n or "envelope" in n or "residual_knots" in n
+    # in/out projections, heads, the converter's envelope and speaker bank, and the vocoder's residual knot
+    # interpolation stay float
+    assert all("proj" in n or "head" in n or "envelope" in n or "residual_knots" in n or "bank" in n
                for n in float_matmuls), float_matmuls
     if name == "converter":
         gemms = [n for n in model.graph.node if n.op_type == "Gemm"]
