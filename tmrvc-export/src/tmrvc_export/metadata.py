@@ -13,6 +13,7 @@ import numpy as np
 from tmrvc_core import constants as K
 from tmrvc_export.wrappers import ModelSpec
 from tmrvc_train.models import StudentModels, config_to_dict
+from tmrvc_train.models.speaker_bank import INITIALIZER_NAMES as BANK_INITIALIZERS
 
 METADATA_VERSION = 1
 FILM_FILE = "converter_film.bin"
@@ -42,6 +43,16 @@ def lora_info(students: StudentModels) -> dict[str, Any]:
             "d_in": cfg.film_d_in, "d_out": cfg.film_d_out, "size": cfg.lora_size}
 
 
+def bank_info(students: StudentModels) -> dict[str, Any] | None:
+    """What a bank builder and the engine need to know of the converter's speaker bank (docs/speaker-bank.md)."""
+    conv = students.converter
+    if conv.bank is None:
+        return None
+    knots = conv.envelope.knots_hz.tolist() if conv.envelope is not None else []
+    return {"frames": conv.bank.frames, "key_size": conv.bank.key_size, "value_size": conv.bank.value_size,
+            "k": conv.bank.k, "knots_hz": knots, "initializers": list(BANK_INITIALIZERS)}
+
+
 def _model_entry(name: str, spec: ModelSpec, students: StudentModels, file: str) -> dict[str, Any]:
     model = getattr(students, name)
     dyn = spec.dynamic_axes
@@ -66,6 +77,11 @@ def build_metadata(students: StudentModels, specs: dict[str, ModelSpec], out_dir
     models = {name: _model_entry(name, spec, students, f"{name}.onnx") for name, spec in specs.items()}
     for name, file in int8_files.items():
         models[name]["int8_file"] = file
+    bank = bank_info(students)
+    if bank:
+        for name in ("converter", "converter_hq"):
+            if name in models:
+                models[name]["bank"] = bank
     if "converter_hq" in models:
         models["converter_hq"]["lookahead"] = {
             "max_hops": K.MAX_LOOKAHEAD_HOPS, "window": K.MAX_LOOKAHEAD_HOPS + 1,

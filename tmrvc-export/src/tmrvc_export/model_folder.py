@@ -24,7 +24,7 @@ from tmrvc_core.dsp.f0 import f0_track
 from tmrvc_core.dsp.mel import log_mel_from_audio
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_export.metadata import build_metadata, write_film_weights, write_metadata
-from tmrvc_export.onnx_export import check_film_shared, export_model, onnx_metadata_props
+from tmrvc_export.onnx_export import check_film_shared, export_model, kept_initializers, onnx_metadata_props
 from tmrvc_export.quantize import INT8_MODELS, quantize_model
 from tmrvc_export.verify import UNGATED, GateBounds, ModelReport, enforce_gate, report_dict, verify_model
 from tmrvc_export.wrappers import model_specs
@@ -102,6 +102,7 @@ def _export_and_verify(students: StudentModels, stage: Path, n_frames: int, boun
                        log: Callable[[str], None]) -> tuple[dict[str, ModelReport], dict[str, str]]:
     specs = model_specs(students)
     film = [f"film.{i}.weight" for i in range(len(students.converter.film))]
+    kept = kept_initializers(students)
     reports, int8_files = {}, {}
     for name in MODEL_NAMES + (("converter_hq",) if "converter_hq" in specs else ()):
         t0 = time.perf_counter()
@@ -110,7 +111,7 @@ def _export_and_verify(students: StudentModels, stage: Path, n_frames: int, boun
         if name in INT8_MODELS:
             int8_path = stage / "int8" / f"{name}.onnx"
             quantize_model(stage / f"{name}.onnx", int8_path, onnx_metadata_props(specs[name]),
-                           film if name == "converter" else [])
+                           kept if name == "converter" else [])
             int8_files[name] = f"int8/{name}.onnx"
         if name == "converter_hq":  # FP32 only; the engine uses it for the INT8 folder too
             check_film_shared(stage / "converter.onnx", stage / "converter_hq.onnx", film)

@@ -14,6 +14,7 @@ from onnx import numpy_helper
 from tmrvc_core import constants as K
 from tmrvc_export.wrappers import ModelSpec, export_wrapper
 from tmrvc_train.models import StudentModels
+from tmrvc_train.models.speaker_bank import INITIALIZER_NAMES as BANK_INITIALIZERS
 
 
 class ExportError(RuntimeError):
@@ -64,8 +65,14 @@ def check_interface(model: onnx.ModelProto, spec: ModelSpec, film_names: list[st
     inits = {i.name: list(i.dims) for i in model.graph.initializer}
     for fname in film_names:
         if fname not in inits:
-            raise ExportError(f"{spec.name}: FiLM initializer {fname!r} missing after export "
+            raise ExportError(f"{spec.name}: initializer {fname!r} (overridden per speaker) missing after export "
                               f"(renamed or constant-folded)")
+
+
+def kept_initializers(students: StudentModels) -> list[str]:
+    """The converter initializers the engine overrides per speaker: the FiLM weights (LoRA) and the speaker bank."""
+    film = [f"film.{i}.weight" for i in range(len(students.converter.film))]
+    return film + (list(BANK_INITIALIZERS) if students.converter.bank is not None else [])
 
 
 def export_model(name: str, students: StudentModels, spec: ModelSpec, path: Path) -> onnx.ModelProto:
@@ -73,7 +80,7 @@ def export_model(name: str, students: StudentModels, spec: ModelSpec, path: Path
     wrapper = export_wrapper(name, students)
     film_names = []
     if name in ("converter", "converter_hq"):
-        film_names = [f"film.{i}.weight" for i in range(len(students.converter.film))]
+        film_names = kept_initializers(students)
         # The wrapper holds the converter as ``model``: export it with the converter's own parameter names
         # (converter_hq too, so the engine overrides the same ``film.{i}.weight`` initializers in both files).
         wrapper = _Unprefixed(getattr(students, name), wrapper)

@@ -17,6 +17,7 @@ from torch import nn
 from tmrvc_train.models.causal import CausalConvNeXtStack, check_state, check_tensor
 from tmrvc_train.models.config import ConverterConfig
 from tmrvc_train.models.harmonic import EnvelopeKnots, HarmonicComb, envelope_knots, harmonic_plus_noise
+from tmrvc_train.models.speaker_bank import SpeakerBank
 
 
 def unpack_lora_delta(cfg: ConverterConfig, lora_delta: torch.Tensor
@@ -91,6 +92,9 @@ class Converter(nn.Module):
                                       c.out_channels) if knotted else None
         per_envelope = self.envelope.n_knots if knotted else c.out_channels
         self.out_proj = nn.Linear(c.channels, 2 * per_envelope if c.harmonic_head else c.out_channels)
+        # The speaker bank (docs/speaker-bank.md) replaces the two envelopes' values by the enrolled speaker's own;
+        # its keys are the content without the F0 channel.
+        self.bank = SpeakerBank(c.d_content - 1, 2 * per_envelope) if c.harmonic_head else None
 
     @property
     def state_frames(self) -> int:
@@ -125,11 +129,14 @@ class Converter(nn.Module):
     def _inp(self, content: torch.Tensor) -> torch.Tensor:
         return self.in_proj(content.transpose(1, 2)).transpose(1, 2)
 
-    def _out(self, h: torch.Tensor, f0_input: torch.Tensor) -> torch.Tensor:
-        """h (B, C, T), f0_input (B, T) (the content's F0 channel of each output frame) → features (B, 513, T)."""
-        y = self.out_proj(self.out_norm(h.transpose(1, 2))).transpose(1, 2)
+    def _out(self, h: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
+        """h (B, C, T), content (B, d_content, T) of each output frame (its last channel the F0 input) →
+        features (B, 513, T)."""
+        y = self.out_proj(self.out_norm(h.transpose(1, 2)))
         if self.comb is None:
-            return y
+            return y.transpose(1, 2)
+        y = self.bank(content[:, :-1].transpose(1, 2), y).transpose(1, 2)
+        f0_input = content[:, -1]
         if self.envelope is None:
             harmonic_env, noise_env = y.split(self.cfg.out_channels, dim=1)
         else:  # knot values → per-bin envelopes
@@ -144,7 +151,7 @@ class Converter(nn.Module):
         """content (B, d_content, T), spk_embed (B, 192), acoustic_params (B, 32) → features (B, 513, T)."""
         self._check(content, spk_embed)
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
-        return self._out(self.stack(self._inp(content), films), content[:, -1])
+        return self._out(self.stack(self._inp(content), films), content)
 
     def forward_streaming(self, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
                           state: torch.Tensor, lora_delta: torch.Tensor | None = None
@@ -154,7 +161,7 @@ class Converter(nn.Module):
         check_state("converter state", state, content, self.cfg.channels, self.state_frames)
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
         h, new_state = self.stack.forward_streaming(self._inp(content), state, films)
-        return self._out(h, content[:, -1]), new_state
+        return self._out(h, content), new_state
 
 
 def merge_lora(converter: Converter, lora_delta: torch.Tensor) -> Converter:

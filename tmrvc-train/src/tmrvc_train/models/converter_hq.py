@@ -92,6 +92,7 @@ class ConverterHQ(Converter):
         missing, unexpected = hq.load_state_dict(converter.state_dict(), strict=False)
         assert not unexpected and all(k.startswith("lookahead.") for k in missing), (missing, unexpected)
         hq.film = converter.film
+        hq.bank = converter.bank  # one speaker bank for both profiles, as the engine overrides both files'
         return hq.train(converter.training)
 
     @torch.no_grad()
@@ -109,7 +110,7 @@ class ConverterHQ(Converter):
         self._check(content, spk_embed)
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
         h = self.lookahead(self._inp(content), lookahead)
-        return self._out(self.stack(h, films), content[:, -1])
+        return self._out(self.stack(h, films), content)
 
     def forward_streaming(self, window: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,
                           state: torch.Tensor, lora_delta: torch.Tensor | None = None
@@ -123,7 +124,7 @@ class ConverterHQ(Converter):
         films = self.film_params(spk_embed, acoustic_params, lora_delta)
         h = self.lookahead.forward_window(self._inp(window))
         out, new_state = self.stack.forward_streaming(h, state, films)
-        return self._out(out, window[:, -1, :1]), new_state
+        return self._out(out, window[:, :, :1]), new_state
 
 
 def stream_hq(model: ConverterHQ, content: torch.Tensor, spk_embed: torch.Tensor, acoustic_params: torch.Tensor,

@@ -80,6 +80,7 @@ class EnvelopeKnots(nn.Module):
     def __init__(self, knots_hz: np.ndarray, n_bins: int = K.N_FREQ_BINS) -> None:
         super().__init__()
         self.register_buffer("basis", envelope_basis(knots_hz, n_bins), persistent=False)
+        self.knots_hz = np.asarray(knots_hz, dtype=np.float64)
 
     @property
     def n_knots(self) -> int:

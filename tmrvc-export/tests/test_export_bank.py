@@ -1,0 +1,99 @@
+"""The speaker bank reaches the exported converter: ORT with the bank initializers overridden (as the engine does)
+equals PyTorch with the same bank loaded; the exported file's own bank is empty (mix 0); INT8 keeps the bank."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from tmrvc_core import constants as K
+from tmrvc_train.models import build_students
+
+
+def bank_overrides(keys: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
+    """The four bank initializers for a bank of n frames, laid out as docs/speaker-bank.md says."""
+    n = len(keys)
+    k_full = np.zeros((keys.shape[1], K.BANK_FRAMES), np.float32)
+    k_full[:, :n] = (keys / np.linalg.norm(keys, axis=1, keepdims=True)).T
+    v_full = np.zeros((K.BANK_FRAMES, values.shape[1]), np.float32)
+    v_full[:n] = values
+    bias = np.full(K.BANK_FRAMES, K.BANK_PAD_BIAS, np.float32)
+    bias[:n] = 0.0
+    return {"bank.keys": k_full, "bank.values": v_full, "bank.bias": bias, "bank.mix": np.ones(1, np.float32)}
+
+
+def _session(path, overrides):
+    opts = ort.SessionOptions()
+    keep = [ort.OrtValue.ortvalue_from_numpy(v) for v in overrides.values()]
+    for name, value in zip(overrides, keep):
+        opts.add_initializer(name, value)
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]), keep
+
+
+def _random_bank(meta, n, seed):
+    rng = np.random.default_rng(seed)
+    bank = meta["models"]["converter"]["bank"]
+    keys = np.abs(rng.standard_normal((n, bank["key_size"]))).astype(np.float32)
+    values = rng.standard_normal((n, bank["value_size"])).astype(np.float32) - 3.0
+    return keys, values
+
+
+@pytest.mark.parametrize("rel,tol", [("converter.onnx", 1e-4), ("int8/converter.onnx", 0.05)])
+def test_bank_override_matches_pytorch(tiny_folder, rel, tol):
+    result, seed = tiny_folder
+    meta = json.loads((result.out_dir / "metadata.json").read_text())
+    bank = meta["models"]["converter"]["bank"]
+    assert (bank["frames"], bank["key_size"], bank["k"]) == (K.BANK_FRAMES, K.D_CONTENT - 1, K.BANK_K)
+    assert bank["value_size"] == 2 * len(bank["knots_hz"])
+    students = build_students("tiny", seed).eval()
+    keys, values = _random_bank(meta, 500, 3)
+    students.converter.bank.set(keys, values)
+    sess, _keep = _session(result.out_dir / rel, bank_overrides(keys, values))
+    plain = ort.InferenceSession(str(result.out_dir / rel), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(4)
+    spk = rng.standard_normal((1, 192)).astype(np.float32)
+    ac = rng.random((1, 32)).astype(np.float32)
+    state = np.zeros(sess.get_inputs()[3].shape, np.float32)
+    tstate = students.converter.init_state(1)
+    worst, moved = 0.0, 0.0
+    for t in range(30):
+        content = np.abs(rng.standard_normal((1, 256, 1))).astype(np.float32)
+        content[0, -1, 0] = np.log(150.0 + 10 * t + 1.0)  # the F0 channel: voiced
+        feeds = {"content": content, "spk_embed": spk, "acoustic_params": ac, "state_in": state}
+        y, state_next = sess.run(None, feeds)
+        y_plain, _ = plain.run(None, feeds)
+        with torch.no_grad():
+            ty, tstate = students.converter.forward_streaming(torch.from_numpy(content), torch.from_numpy(spk),
+                                                              torch.from_numpy(ac), tstate)
+        worst = max(worst, float(np.abs(y - ty.numpy()).max()))
+        moved = max(moved, float(np.abs(y - y_plain).max()))
+        state = state_next
+    print(f"{rel}: bank max abs vs PyTorch {worst:.3g}, bank moved the output by {moved:.3g}")
+    assert worst <= tol
+    assert moved > 0.5  # the bank really replaced the envelopes
+
+
+def test_exported_bank_is_empty_and_kept_in_int8(tiny_folder):
+    result, _ = tiny_folder
+    for rel in ("converter.onnx", "int8/converter.onnx"):
+        inits = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(str(result.out_dir / rel)).graph.initializer}
+        assert float(inits["bank.mix"][0]) == 0.0, rel
+        assert inits["bank.keys"].shape == (K.D_CONTENT - 1, K.BANK_FRAMES), rel
+        assert np.all(inits["bank.bias"] == K.BANK_PAD_BIAS), rel
+
+
+def test_bank_set_rejects_wrong_shapes():
+    bank = build_students("tiny", 0).converter.bank
+    with pytest.raises(ValueError, match="expected keys"):
+        bank.set(np.ones((10, 3)), np.ones((10, bank.value_size)))
+    with pytest.raises(ValueError, match="frames"):
+        bank.set(np.ones((2, bank.key_size)), np.ones((2, bank.value_size)))
+    bank.set(np.ones((10, bank.key_size)), np.ones((10, bank.value_size)))
+    assert bank.enabled
+    bank.set(None, None)
+    assert not bank.enabled
