@@ -227,3 +227,27 @@ def test_bench_reports_every_model_as_json(tmp_path: Path, models: Path) -> None
     assert fp32["total_per_hop"]["median_ms"] == pytest.approx(per_hop)
     bad = subprocess.run([str(bench), "--models", str(tmp_path / "none")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.startswith("tmrvc-bench: error:")
+
+
+def test_bank_speaker_on_models_without_a_bank_warns_on_stderr(models: Path, tmp_path: Path) -> None:
+    from tmrvc_core import constants as K
+    from tmrvc_core.speaker_file import SpeakerFile, read_speaker_file, write_speaker_file
+
+    plain = tmp_path / "no_bank"
+    shutil.copytree(models, plain)
+    meta = json.loads((plain / "metadata.json").read_text())
+    for name in ("converter", "converter_hq"):
+        meta["models"].get(name, {}).pop("bank", None)
+    (plain / "metadata.json").write_text(json.dumps(meta))
+    demo = read_speaker_file(models / "demo.tmrvc_speaker")
+    keys = np.zeros((K.BANK_MIN_FRAMES, K.D_CONTENT - 1), np.float32)
+    keys[:, 0] = 1.0
+    speaker = tmp_path / "bank.tmrvc_speaker"
+    write_speaker_file(speaker, SpeakerFile(demo.spk_embed, demo.lora_delta, demo.metadata, keys,
+                                            np.zeros((K.BANK_MIN_FRAMES, 8), np.float32)))
+    src = write_wav(tmp_path / "in.wav", speech_like(24000, 0.5), 24000)
+    p = run("--models", plain, "--speaker", speaker, src, tmp_path / "out.wav")
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"tmrvc-convert: warning: .*has a speaker bank .*the bank is ignored", p.stderr), p.stderr
+    quiet = run("--models", plain, "--speaker", models / "demo.tmrvc_speaker", src, tmp_path / "out2.wav")
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr, quiet.stderr

@@ -18,6 +18,7 @@ import torch
 import tmrvc_engine  # the pybind11 module built into build/tmrvc-engine (tests/python/conftest.py)
 
 from tmrvc_core import constants as K
+from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_core.speaker_file import read_speaker_file as read_speaker_py
 from tmrvc_train.models import build_students
 from tmrvc_train.models.converter import merge_lora
@@ -171,3 +172,22 @@ def test_speaker_reader_agrees_with_python_writer(folder: Path) -> None:
     assert ok["model_id_mismatch"] and "model_id mismatch" in ok["warning"]
     with pytest.raises(ValueError, match="LoRA size"):
         tmrvc_engine.read_speaker_file(str(path), lora_size=bundle.lora_size + 1)
+
+
+def test_speaker_bank_written_by_python_is_read_by_cpp(folder: Path, tmp_path: Path) -> None:
+    demo = read_speaker_py(folder / "demo.tmrvc_speaker")
+    rng = np.random.default_rng(5)
+    n, value_size = K.BANK_MIN_FRAMES + 17, 2 * 9
+    keys = rng.standard_normal((n, K.D_CONTENT - 1)).astype(np.float32)
+    keys /= np.linalg.norm(keys, axis=1, keepdims=True)
+    values = (rng.standard_normal((n, value_size)) - 3.0).astype(np.float32)
+    path = tmp_path / "bank.tmrvc_speaker"
+    write_speaker_file(path, SpeakerFile(demo.spk_embed, demo.lora_delta, demo.metadata, keys, values))
+    got = tmrvc_engine.read_speaker_file(str(path), bank_value_size=value_size)
+    np.testing.assert_array_equal(got["bank_keys"], keys)
+    np.testing.assert_array_equal(got["bank_values"], values)
+    np.testing.assert_array_equal(got["lora_delta"], demo.lora_delta)
+    with pytest.raises(ValueError, match=f"bank value size {value_size} does not match the loaded models' 20"):
+        tmrvc_engine.read_speaker_file(str(path), bank_value_size=20)
+    plain = tmrvc_engine.read_speaker_file(str(folder / "demo.tmrvc_speaker"), bank_value_size=value_size)
+    assert plain["bank_keys"] is None and plain["bank_values"] is None

@@ -1,4 +1,4 @@
-// libFuzzer harness: the `.tmrvc_speaker` v2 reader (parseSpeakerFile) on arbitrary bytes.
+// libFuzzer harness: the `.tmrvc_speaker` v2/v3 reader (parseSpeakerFile) on arbitrary bytes.
 // Nothing may crash, leak or read out of bounds (ASan+UBSan), and an accepted file must be self-consistent.
 // Each input is parsed as it is and again with its last 32 bytes replaced by the right SHA-256, so that mutations
 // get past the checksum into the payload and metadata checks.
@@ -32,6 +32,20 @@ void checkAccepted(const tmrvc::SpeakerReadResult& r, const std::uint8_t* data, 
     for (float v : r.speaker.embedding)
         if (!std::isfinite(v)) std::abort();
     for (float v : r.speaker.loraDelta)
+        if (!std::isfinite(v)) std::abort();
+    const tmrvc::SpeakerProfile& sp = r.speaker;
+    const bool v3 = headerField(data, 4) == tmrvc::kSpeakerFileBankVersion;
+    if (v3 && (sp.bankFrames != headerField(data, 20) || sp.bankKeySize != headerField(data, 24) ||
+               sp.bankValueSize != headerField(data, 28)))
+        std::abort();
+    if (!v3 && (sp.bankFrames != 0 || !sp.bankKeys.empty() || !sp.bankValues.empty())) std::abort();
+    if (sp.bankFrames > static_cast<std::size_t>(tmrvc::constants::kBankFrames)) std::abort();
+    if (sp.hasBank() && sp.bankFrames < static_cast<std::size_t>(tmrvc::constants::kBankMinFrames)) std::abort();
+    if (sp.bankKeys.size() != sp.bankFrames * sp.bankKeySize) std::abort();
+    if (sp.bankValues.size() != sp.bankFrames * sp.bankValueSize) std::abort();
+    for (float v : sp.bankKeys)
+        if (!std::isfinite(v)) std::abort();
+    for (float v : sp.bankValues)
         if (!std::isfinite(v)) std::abort();
     if (!std::isfinite(r.speaker.f0LogMean) || !std::isfinite(r.speaker.f0LogStd)) std::abort();
 }

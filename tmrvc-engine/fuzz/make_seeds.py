@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the committed seed corpora of the fuzz harnesses (tmrvc-engine/fuzz/corpus/<harness>/).
 
-Speaker files are written by tmrvc_core's own `.tmrvc_speaker` writer (independent of the C++ reader): one valid
-file and malformed variants (wrong magic, version, sizes, checksum, metadata, NaN payload). The model metadata
+Speaker files are written by tmrvc_core's own `.tmrvc_speaker` writer (independent of the C++ reader): valid
+version 2 and version 3 (speaker bank) files and malformed variants (wrong magic, version, sizes, checksum,
+metadata, NaN payload, bank too small, unnormalised or NaN bank keys). The model metadata
 seeds are one valid metadata.json shaped like the tiny fixture folder's, plus malformed variants. The ONNX seeds
 are small garbage files (the valid ONNX seeds come from the fixture folder at fuzz time, see run_fuzz.sh).
 
@@ -52,7 +53,7 @@ def speaker_seeds() -> dict[str, bytes]:
         "valid.tmrvc_speaker": good,
         "valid_small.tmrvc_speaker": small,
         "bad_magic.bin": b"XXXX" + good[4:],
-        "bad_version.bin": _resign(header.pack(b"TMSP", 3, n_embed, n_lora, n_meta) + payload),
+        "bad_version.bin": _resign(header.pack(b"TMSP", 4, n_embed, n_lora, n_meta) + payload),
         "bad_checksum.bin": good[:-1] + bytes([good[-1] ^ 0xFF]),
         "truncated.bin": good[: len(good) // 2],
         "header_only.bin": body[: header.size],
@@ -60,7 +61,35 @@ def speaker_seeds() -> dict[str, bytes]:
         "nan_embedding.bin": _resign(nan_body),
         "bad_json.bin": _resign(header.pack(b"TMSP", 2, n_embed, n_lora, len(bad_json)) + body[header.size:meta_off]
                                 + bad_json),
+        **bank_seeds(embed, meta),
     }
+
+
+BANK_VALUE_SIZE = 24  # a plausible V (2 x 12 knots); the reader checks it only against loaded models
+
+
+def bank_seeds(embed: np.ndarray, meta: dict) -> dict[str, bytes]:
+    """Version 3 files: a valid bank of bank_min_frames rows and malformed banks that still pass the checksum."""
+    rng = np.random.default_rng(1)
+    n, key = C.BANK_MIN_FRAMES, C.D_CONTENT - 1
+    keys = rng.standard_normal((n, key)).astype(np.float32)
+    keys /= np.linalg.norm(keys, axis=1, keepdims=True)
+    values = rng.standard_normal((n, BANK_VALUE_SIZE)).astype(np.float32)
+    good = encode_speaker_file(SpeakerFile(embed, np.zeros(0, np.float32), meta, keys, values))
+    body = bytearray(good[:-32])
+    keys_off = 32 + 4 * embed.size
+    unnormalised = bytearray(body)
+    unnormalised[keys_off:keys_off + 4] = struct.pack("<f", 2.0)
+    nan_key = bytearray(body)
+    nan_key[keys_off:keys_off + 4] = struct.pack("<f", float("nan"))
+    few = bytearray(body[:32]) + body[32:keys_off] + body[keys_off:keys_off + 4 * key] \
+        + body[keys_off + 4 * n * key:keys_off + 4 * n * key + 4 * BANK_VALUE_SIZE] + body[keys_off + 4 * n * (key + BANK_VALUE_SIZE):]
+    struct.pack_into("<I", few, 20, 1)
+    huge = bytearray(body[:32])
+    struct.pack_into("<III", huge, 20, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    return {"valid_bank.tmrvc_speaker": good, "bank_unnormalised.bin": _resign(bytes(unnormalised)),
+            "bank_nan_key.bin": _resign(bytes(nan_key)), "bank_one_frame.bin": _resign(bytes(few)),
+            "bank_huge_sizes.bin": _resign(bytes(huge))}
 
 
 def metadata_seeds() -> dict[str, bytes]:

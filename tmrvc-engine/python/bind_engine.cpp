@@ -110,18 +110,30 @@ py::dict speakerToDict(const SpeakerReadResult& r) {
             ? py::object(FloatArray(static_cast<py::ssize_t>(s.voiceSourcePreset.size()), s.voiceSourcePreset.data()))
             : py::object(py::none());
     d["metadata_json"] = s.metadataJson;
+    if (s.hasBank()) {
+        FloatArray keys({static_cast<py::ssize_t>(s.bankFrames), static_cast<py::ssize_t>(s.bankKeySize)});
+        FloatArray values({static_cast<py::ssize_t>(s.bankFrames), static_cast<py::ssize_t>(s.bankValueSize)});
+        std::copy(s.bankKeys.begin(), s.bankKeys.end(), keys.mutable_data());
+        std::copy(s.bankValues.begin(), s.bankValues.end(), values.mutable_data());
+        d["bank_keys"] = keys;
+        d["bank_values"] = values;
+    } else {
+        d["bank_keys"] = py::none();
+        d["bank_values"] = py::none();
+    }
     d["warning"] = r.warning;
     d["model_id_mismatch"] = r.modelIdMismatch;
     return d;
 }
 
 py::dict readSpeaker(const std::string& path, std::size_t embedSize, std::size_t loraSize, const std::string& modelId,
-                     bool allowMismatch) {
+                     bool allowMismatch, std::size_t bankValueSize) {
     SpeakerExpectation e;
     e.embedSize = embedSize;
     e.loraSize = loraSize;
     e.modelId = modelId;
     e.allowModelIdMismatch = allowMismatch;
+    e.bankValueSize = bankValueSize;
     const SpeakerReadResult r = readSpeakerFile(path, e);
     if (!r.ok) throw py::value_error(r.error);
     return speakerToDict(r);
@@ -230,6 +242,7 @@ void bindStreamingEngine(py::module_& m) {
         .def("models_loaded", &E::modelsLoaded)
         .def("speaker_loaded", &E::speakerLoaded)
         .def("speaker_name", &E::speakerName)
+        .def("speaker_bank_active", &E::speakerBankActive)
         .def("status", &E::status)
         .def("last_error", &E::lastError)
         .def("cpu_load", &E::cpuLoad)
@@ -290,11 +303,23 @@ void bindModels(py::module_& m) {
             }
             throw py::value_error("unknown role");
         }, py::arg("role"), py::return_value_policy::reference_internal)
+        .def_property_readonly("has_bank", &OrtSessionBundle::hasBank)
+        .def_property_readonly("bank_value_size", [](const OrtSessionBundle& b) { return b.info().bank.valueSize; })
         .def("build_speaker_converter", [](const OrtSessionBundle& b, const FloatArray& delta) {
             OrtModel out;
             raiseIf(b.buildSpeakerConverter(std::vector<float>(delta.data(), delta.data() + delta.size()), out));
             return out;
-        }, py::arg("lora_delta"), "A converter whose FiLM initializers carry the merged LoRA delta.");
+        }, py::arg("lora_delta"), "A converter whose FiLM initializers carry the merged LoRA delta.")
+        .def("speaker_converter", [](const OrtSessionBundle& b, const std::string& path, const std::string& role,
+                                     bool allowMismatch) {
+            const SpeakerReadResult r = readSpeakerFile(path, b.speakerExpectation(allowMismatch));
+            if (!r.ok) throw py::value_error(r.error);
+            OrtModel out;
+            raiseIf(b.buildSpeakerConverter(r.speaker, out, roleFromName(role)));
+            return py::make_tuple(std::move(out), b.appliesBank(r.speaker), b.bankWarning(r.speaker));
+        }, py::arg("speaker_path"), py::arg("role") = "converter", py::arg("allow_model_id_mismatch") = false,
+           "(converter, bank_applied, warning) for a .tmrvc_speaker file: its LoRA merged, and its bank in the "
+           "bank.* initializers when both the models and the speaker have one.");
 }
 
 }  // namespace
@@ -304,7 +329,9 @@ void bindEngine(py::module_& m) {
     bindModels(m);
     m.def("read_speaker_file", &readSpeaker, py::arg("path"), py::arg("embed_size") = constants::kDSpeaker,
           py::arg("lora_size") = 0, py::arg("model_id") = "", py::arg("allow_model_id_mismatch") = false,
-          "Read a .tmrvc_speaker v2 file (ValueError naming the problem); sizes of 0 / empty model_id skip a check.");
+          py::arg("bank_value_size") = 0,
+          "Read a .tmrvc_speaker v2/v3 file (ValueError naming the problem); sizes of 0 / empty model_id skip a "
+          "check. bank_keys / bank_values are None without a bank.");
     m.def("merge_lora", &mergeLoraPy, py::arg("rank"), py::arg("alpha"), py::arg("d_in"), py::arg("d_out"),
           py::arg("base_weights"), py::arg("lora_delta"),
           "W' = W + (alpha/rank) B@A for each base weight [d_out, d_in] (contract layout of lora_delta).");

@@ -140,6 +140,38 @@ void parseFilm(const json& meta, const fs::path& dir, ModelFolderInfo& info, std
                            " layers, lora.layers lists " + std::to_string(info.lora.layers.size()));
 }
 
+// models.converter.bank: absent = no bank; present = frames, key_size, value_size, k as the engine was built for.
+void parseBank(const json& meta, ModelFolderInfo& info, std::vector<std::string>& problems) {
+    auto models = meta.find("models");
+    if (models == meta.end() || !models->is_object()) return;
+    auto conv = models->find("converter");
+    if (conv == models->end() || !conv->is_object()) return;
+    auto it = conv->find("bank");
+    if (it == conv->end() || it->is_null()) return;
+    long long frames = 0, keySize = 0, valueSize = 0, k = 0;
+    if (!it->is_object() || !getInt(*it, "frames", frames) || !getInt(*it, "key_size", keySize) ||
+        !getInt(*it, "value_size", valueSize)) {
+        problems.push_back("metadata.json: 'models.converter.bank' needs integers frames, key_size and value_size");
+        return;
+    }
+    getInt(*it, "k", k);
+    if (frames != c::kBankFrames)
+        problems.push_back("metadata.json: models.converter.bank.frames is " + std::to_string(frames) +
+                           ", this engine was built for bank_frames = " + std::to_string(c::kBankFrames) +
+                           " (re-export the models with the same configs/constants.yaml)");
+    if (keySize != c::kDContent - 1)
+        problems.push_back("metadata.json: models.converter.bank.key_size is " + std::to_string(keySize) +
+                           ", expected d_content - 1 = " + std::to_string(c::kDContent - 1));
+    if (valueSize <= 0 || valueSize > (1 << 16))
+        problems.push_back("metadata.json: models.converter.bank.value_size " + std::to_string(valueSize) +
+                           " is out of range (1 ... 65536)");
+    info.bank.present = true;
+    info.bank.frames = static_cast<int>(frames);
+    info.bank.keySize = static_cast<int>(keySize);
+    info.bank.valueSize = static_cast<int>(valueSize);
+    info.bank.k = static_cast<int>(k);
+}
+
 void parseMetadata(const json& meta, const fs::path& dir, ModelFolderInfo& info, std::vector<std::string>& problems) {
     auto hash = meta.find("constants_hash");
     if (hash == meta.end() || !hash->is_string()) {
@@ -167,6 +199,7 @@ void parseMetadata(const json& meta, const fs::path& dir, ModelFolderInfo& info,
         info.modelId = id->get<std::string>();
     parseLora(meta, info, problems);
     if (info.lora.validate().empty()) parseFilm(meta, dir, info, problems);
+    parseBank(meta, info, problems);
 }
 
 }  // namespace

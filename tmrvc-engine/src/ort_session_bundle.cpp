@@ -60,6 +60,53 @@ std::string OrtSessionBundle::checkFilmOverride(OrtModel& model) {
     return problems;
 }
 
+std::string OrtSessionBundle::checkBankOverride(OrtModel& model) {
+    // The same silent-ignore risk for the bank (a renamed, folded or quantised bank.* initializer). Three full
+    // synthetic banks: A selects rows 0..k-1 by their keys; B the last k rows by keys alone (so B == A when
+    // bank.keys or bank.values is ignored); C = A with rows 0..k-1 padded out by bank.bias (C == A when the
+    // bias is ignored). A must differ from the model itself (bank.mix reaches the graph).
+    const auto frames = static_cast<std::size_t>(info_.bank.frames);
+    const std::size_t k = std::max<std::size_t>(1, static_cast<std::size_t>(info_.bank.k));
+    auto probe = [&](bool lastRows, bool padFirst, OrtModel& out) {
+        SpeakerProfile bank;
+        bank.bankFrames = frames;
+        bank.bankKeySize = static_cast<std::size_t>(info_.bank.keySize);
+        bank.bankValueSize = static_cast<std::size_t>(info_.bank.valueSize);
+        bank.bankKeys.assign(frames * bank.bankKeySize, 0.0f);
+        bank.bankValues.resize(frames * bank.bankValueSize);
+        for (std::size_t j = 0; j < frames; ++j) {
+            const bool chosen = lastRows ? j + k >= frames : j < k;
+            bank.bankKeys[j * bank.bankKeySize] = chosen ? 1.0f : -1.0f;  // the probe content is positive
+            for (std::size_t v = 0; v < bank.bankValueSize; ++v)
+                bank.bankValues[j * bank.bankValueSize + v] = 0.001f * static_cast<float>(j) - 1.0f;
+        }
+        OrtModelOptions mo;
+        mo.intraOpThreads = options_.intraOpThreads;
+        std::string err = appendBankOverrides(info_.bank, bank, mo.initializers);
+        if (err.empty() && padFirst)
+            for (InitializerOverride& o : mo.initializers)
+                if (o.name == kBankBiasName)
+                    std::fill(o.values.begin(), o.values.begin() + static_cast<std::ptrdiff_t>(k),
+                              static_cast<float>(constants::kBankPadBias));
+        return err.empty() ? out.load(model.path(), model.spec(), std::move(mo)) : err;
+    };
+    OrtModel a, b, c;
+    std::string err = probe(false, false, a);
+    if (err.empty()) err = probe(true, false, b);
+    if (err.empty()) err = probe(false, true, c);
+    if (!err.empty()) return model.path() + ": cannot apply a speaker bank: " + err;
+    const float mixDiff = probeDifference(a, model), keyDiff = probeDifference(b, a), biasDiff = probeDifference(c, a);
+    model.resetState();
+    if (mixDiff < 0.0f || keyDiff < 0.0f || biasDiff < 0.0f)
+        return model.path() + ": bank probe run failed: " + a.lastError() + b.lastError() + c.lastError() +
+               model.lastError();
+    const char* ignored = mixDiff == 0.0f ? "bank.mix" : keyDiff == 0.0f ? "bank.keys or bank.values"
+                                                       : biasDiff == 0.0f ? "bank.bias" : nullptr;
+    if (ignored == nullptr) return {};
+    return model.path() + ": overriding '" + ignored + "' changes nothing, although metadata.json describes a bank: "
+           "the initializer was renamed, folded or quantised at export, so a speaker's bank cannot be applied";
+}
+
 std::string OrtSessionBundle::load(const std::string& dir, const BundleOptions& options) {
     loaded_ = false;
     film_.clear();
@@ -96,6 +143,9 @@ std::string OrtSessionBundle::load(const std::string& dir, const BundleOptions& 
     if (problems.empty()) appendLines(problems, readFilmWeights(info_, film_));
     if (problems.empty()) appendLines(problems, checkFilmOverride(converter_));
     if (problems.empty() && converterHq_.loaded()) appendLines(problems, checkFilmOverride(converterHq_));
+    if (problems.empty() && info_.bank.present) appendLines(problems, checkBankOverride(converter_));
+    if (problems.empty() && info_.bank.present && converterHq_.loaded())
+        appendLines(problems, checkBankOverride(converterHq_));
     if (!problems.empty()) {
         for (const Item& it : items) it.model->unload();
         film_.clear();
@@ -111,20 +161,35 @@ SpeakerExpectation OrtSessionBundle::speakerExpectation(bool allowModelIdMismatc
     e.loraSize = info_.lora.size();
     e.modelId = info_.modelId;
     e.allowModelIdMismatch = allowModelIdMismatch;
+    e.bankValueSize = info_.bank.present ? static_cast<std::size_t>(info_.bank.valueSize) : 0;
     return e;
 }
 
-std::string OrtSessionBundle::buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out,
+std::string OrtSessionBundle::bankWarning(const SpeakerProfile& speaker) const {
+    if (!speaker.hasBank() || info_.bank.present) return {};
+    return "speaker '" + speaker.name + "' has a speaker bank (" + std::to_string(speaker.bankFrames) +
+           " frames), but these models have none: the bank is ignored (export the models with a bank to use it)";
+}
+
+std::string OrtSessionBundle::buildSpeakerConverter(const SpeakerProfile& speaker, OrtModel& out,
                                                     ModelRole role) const {
     if (!loaded_) return "no models loaded";
     if (role != ModelRole::Converter && role != ModelRole::ConverterHq) return "not a converter role";
     OrtModelOptions mo;
     mo.intraOpThreads = options_.intraOpThreads;
     mo.useIoBinding = options_.useIoBinding;
-    std::string err = mergeLora(info_.lora, film_, loraDelta.data(), loraDelta.size(), mo.initializers);
+    std::string err = mergeLora(info_.lora, film_, speaker.loraDelta.data(), speaker.loraDelta.size(), mo.initializers);
+    if (err.empty()) err = appendBankOverrides(info_.bank, speaker, mo.initializers);
     if (!err.empty()) return err;
     return out.load(info_.modelPath(role, options_.int8),
                     contractSpec(role, static_cast<std::int64_t>(info_.lora.size())), std::move(mo));
+}
+
+std::string OrtSessionBundle::buildSpeakerConverter(const std::vector<float>& loraDelta, OrtModel& out,
+                                                    ModelRole role) const {
+    SpeakerProfile speaker;
+    speaker.loraDelta = loraDelta;
+    return buildSpeakerConverter(speaker, out, role);
 }
 
 void OrtSessionBundle::resetStates() noexcept {

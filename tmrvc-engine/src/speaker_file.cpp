@@ -29,6 +29,34 @@ bool readFloats(const std::uint8_t* p, std::size_t n, std::vector<float>& out) {
     return true;
 }
 
+// The contract's rules for a bank whose floats are already read (sizes consistent with the file); "" when valid.
+std::string checkBank(const SpeakerProfile& sp) {
+    const std::size_t n = sp.bankFrames;
+    if (n > 0 && n < static_cast<std::size_t>(constants::kBankMinFrames))
+        return "speaker bank has " + std::to_string(n) + " frames, fewer than bank_min_frames = " +
+               std::to_string(constants::kBankMinFrames) + " (enrol more voiced speech)";
+    if (sp.bankKeySize != kBankKeySize)
+        return "speaker bank key size " + std::to_string(sp.bankKeySize) + ", expected d_content - 1 = " +
+               std::to_string(kBankKeySize);
+    if (n > 0 && sp.bankValueSize == 0) return "speaker bank value size is 0";
+    for (float v : sp.bankKeys)
+        if (!std::isfinite(v)) return "speaker bank keys hold NaN or Inf";
+    for (float v : sp.bankValues)
+        if (!std::isfinite(v)) return "speaker bank values hold NaN or Inf";
+    for (std::size_t i = 0; i < n; ++i) {
+        double sq = 0.0;
+        for (std::size_t k = 0; k < sp.bankKeySize; ++k) {
+            const double x = sp.bankKeys[i * sp.bankKeySize + k];
+            sq += x * x;
+        }
+        const double norm = std::sqrt(sq);
+        if (std::fabs(norm - 1.0) > kBankKeyNormTolerance)
+            return "speaker bank key row " + std::to_string(i) + " has norm " + std::to_string(norm) +
+                   ", not 1 +- 1e-3 (keys must be L2-normalised)";
+    }
+    return {};
+}
+
 SpeakerReadResult fail(std::string why) {
     SpeakerReadResult r;
     r.error = std::move(why);
@@ -90,20 +118,35 @@ SpeakerReadResult parseSpeakerFile(const std::uint8_t* data, std::size_t size, c
     if (size < kSpeakerHeaderBytes + kSpeakerDigestBytes)
         return fail("truncated: " + std::to_string(size) + " bytes, shorter than header + checksum");
     const std::uint32_t version = readU32(data + 4);
-    if (version != kSpeakerFileVersion)
-        return fail("unknown speaker file version " + std::to_string(version) + " (this engine reads version " +
-                    std::to_string(kSpeakerFileVersion) + ")");
+    if (version != kSpeakerFileVersion && version != kSpeakerFileBankVersion)
+        return fail("unknown speaker file version " + std::to_string(version) + " (this engine reads versions " +
+                    std::to_string(kSpeakerFileVersion) + " and " + std::to_string(kSpeakerFileBankVersion) + ")");
+    const bool bank = version == kSpeakerFileBankVersion;
+    const std::size_t headerBytes = bank ? kSpeakerBankHeaderBytes : kSpeakerHeaderBytes;
+    if (size < headerBytes + kSpeakerDigestBytes)
+        return fail("truncated: " + std::to_string(size) + " bytes, shorter than the version " +
+                    std::to_string(version) + " header + checksum");
     const std::uint64_t embedSize = readU32(data + 8), loraSize = readU32(data + 12), metaSize = readU32(data + 16);
+    const std::uint64_t bankFrames = bank ? readU32(data + 20) : 0, keySize = bank ? readU32(data + 24) : 0,
+                        valueSize = bank ? readU32(data + 28) : 0;
     if (metaSize > static_cast<std::uint64_t>(constants::kSpeakerMetaMaxBytes))
         return fail("metadata too large: " + std::to_string(metaSize) + " bytes (limit " +
                     std::to_string(constants::kSpeakerMetaMaxBytes) + ")");
+    if (bankFrames > static_cast<std::uint64_t>(constants::kBankFrames))
+        return fail("speaker bank has " + std::to_string(bankFrames) + " frames, more than bank_frames = " +
+                    std::to_string(constants::kBankFrames));
     if (expect.embedSize != 0 && embedSize != expect.embedSize)
         return fail("embedding size " + std::to_string(embedSize) + " does not match the models' " +
                     std::to_string(expect.embedSize));
     if (expect.loraSize != 0 && loraSize != expect.loraSize)
         return fail("LoRA size " + std::to_string(loraSize) + " does not match the loaded models' " +
                     std::to_string(expect.loraSize));
-    const std::uint64_t want = kSpeakerHeaderBytes + 4 * (embedSize + loraSize) + metaSize + kSpeakerDigestBytes;
+    if (bank && expect.bankValueSize != 0 && valueSize != expect.bankValueSize)
+        return fail("speaker bank value size " + std::to_string(valueSize) + " does not match the loaded models' " +
+                    std::to_string(expect.bankValueSize));
+    // Each u32 product stays below 2^64: bankFrames <= kBankFrames was checked above.
+    const std::uint64_t bankFloats = bankFrames * (keySize + valueSize);
+    const std::uint64_t want = headerBytes + 4 * (embedSize + loraSize + bankFloats) + metaSize + kSpeakerDigestBytes;
     if (size < want)
         return fail("truncated: " + std::to_string(size) + " bytes, the header promises " + std::to_string(want));
     if (size > want)
@@ -113,11 +156,22 @@ SpeakerReadResult parseSpeakerFile(const std::uint8_t* data, std::size_t size, c
         return fail("checksum mismatch (SHA-256): the file is corrupt");
     SpeakerReadResult r;
     SpeakerProfile& sp = r.speaker;
-    const std::uint8_t* p = data + kSpeakerHeaderBytes;
+    const std::uint8_t* p = data + headerBytes;
     if (!readFloats(p, static_cast<std::size_t>(embedSize), sp.embedding)) return fail("embedding holds NaN or Inf");
     p += 4 * embedSize;
     if (!readFloats(p, static_cast<std::size_t>(loraSize), sp.loraDelta)) return fail("LoRA delta holds NaN or Inf");
     p += 4 * loraSize;
+    if (bank) {
+        sp.bankFrames = static_cast<std::size_t>(bankFrames);
+        sp.bankKeySize = static_cast<std::size_t>(keySize);
+        sp.bankValueSize = static_cast<std::size_t>(valueSize);
+        readFloats(p, static_cast<std::size_t>(bankFrames * keySize), sp.bankKeys);  // finiteness: checkBank
+        p += 4 * bankFrames * keySize;
+        readFloats(p, static_cast<std::size_t>(bankFrames * valueSize), sp.bankValues);
+        p += 4 * bankFrames * valueSize;
+        const std::string err = checkBank(sp);
+        if (!err.empty()) return fail(err);
+    }
     sp.metadataJson.assign(reinterpret_cast<const char*>(p), static_cast<std::size_t>(metaSize));
     std::string err;
     try {

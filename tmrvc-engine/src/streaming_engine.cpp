@@ -65,6 +65,7 @@ struct StreamingEngine::Impl {
     bool speakerAllowMismatch = false;
     SpeakerProfile speaker;
     bool hasSpeaker = false;
+    bool bankActive = false;  // the speaker's bank is applied (models and speaker both have one)
     std::string lastError;
     std::string note;  // e.g. "speaker dropped: it does not fit the new models"
 
@@ -136,10 +137,9 @@ struct StreamingEngine::Impl {
         options.loadConverterHq = true;  // used when q asks for lookahead
         std::string err = set->bundle->load(dir, options);
         if (err.empty() && profile != nullptr) {
-            err = set->bundle->buildSpeakerConverter(profile->loraDelta, set->speakerConverter);
+            err = set->bundle->buildSpeakerConverter(*profile, set->speakerConverter);
             if (err.empty() && set->bundle->converterHq().loaded())
-                err = set->bundle->buildSpeakerConverter(profile->loraDelta, set->speakerConverterHq,
-                                                         ModelRole::ConverterHq);
+                err = set->bundle->buildSpeakerConverter(*profile, set->speakerConverterHq, ModelRole::ConverterHq);
             set->speaker = *profile;
             set->hasSpeaker = err.empty();
         }
@@ -173,8 +173,11 @@ struct StreamingEngine::Impl {
             std::unique_ptr<ModelSet> withSpeaker;
             if (read.ok && buildSet(dir, useInt8, &read.speaker, withSpeaker).empty()) {
                 set = std::move(withSpeaker);
+                bankActive = bundle->appliesBank(read.speaker);
+                note = bundle->bankWarning(read.speaker);
             } else {
                 hasSpeaker = false;
+                bankActive = false;
                 speakerLoaded.store(false);
                 note = "speaker dropped: it does not fit the new models" + (read.ok ? std::string() : " (" + read.error + ")");
             }
@@ -210,7 +213,10 @@ struct StreamingEngine::Impl {
         speakerAllowMismatch = allowMismatch;
         hasSpeaker = true;
         speakerLoaded.store(true);
-        lastError = read.warning;
+        const std::string bankWarning = set->bundle->bankWarning(speaker);
+        lastError = read.warning.empty() || bankWarning.empty() ? read.warning + bankWarning
+                                                                : read.warning + "; " + bankWarning;
+        bankActive = set->bundle->appliesBank(speaker);
         note.clear();
         worker.publish(set.release());
         return "";
@@ -419,6 +425,11 @@ bool StreamingEngine::speakerLoaded() const noexcept { return impl_->speakerLoad
 std::string StreamingEngine::speakerName() const {
     std::lock_guard<std::mutex> lock(impl_->controlMutex);
     return impl_->hasSpeaker ? impl_->speaker.name : std::string();
+}
+
+bool StreamingEngine::speakerBankActive() const {
+    std::lock_guard<std::mutex> lock(impl_->controlMutex);
+    return impl_->hasSpeaker && impl_->bankActive;
 }
 
 std::string StreamingEngine::lastError() const {

@@ -172,5 +172,74 @@ TEST_F(ModelFolderTest, FilmOverrideThatCannotApplyIsRefused) {
     EXPECT_NE(err.find("changes nothing"), std::string::npos) << err;
 }
 
+// --- speaker bank metadata (docs/speaker-bank.md) ---
+
+nlohmann::json bankEntry(int frames = constants::kBankFrames, int keySize = constants::kDContent - 1) {
+    return {{"frames", frames}, {"key_size", keySize}, {"value_size", 2 * 12}, {"k", constants::kBankK},
+            {"knots_hz", std::vector<double>(12, 100.0)}};
+}
+
+TEST_F(ModelFolderTest, BankMetadataIsParsedOrAbsent) {
+    nlohmann::json meta = metadata();
+    const bool fixtureHasBank = meta["models"]["converter"].contains("bank");
+    const ModelFolderCheck before = checkModelFolder(dir());
+    ASSERT_TRUE(before.ok()) << before.message();
+    EXPECT_EQ(before.info.bank.present, fixtureHasBank);
+    meta["models"]["converter"].erase("bank");
+    write("metadata.json", meta.dump(2));
+    const ModelFolderCheck none = checkModelFolder(dir());
+    ASSERT_TRUE(none.ok()) << none.message();
+    EXPECT_FALSE(none.info.bank.present);
+    OrtSessionBundle b;
+    ASSERT_EQ(b.load(dir()), "");  // a bank in the graph, unused by the metadata, is simply not overridden
+    EXPECT_EQ(b.speakerExpectation().bankValueSize, 0u);
+    meta["models"]["converter"]["bank"] = bankEntry();
+    write("metadata.json", meta.dump(2));
+    const ModelFolderCheck with = checkModelFolder(dir());
+    ASSERT_TRUE(with.ok()) << with.message();
+    EXPECT_TRUE(with.info.bank.present);
+    EXPECT_EQ(with.info.bank.frames, constants::kBankFrames);
+    EXPECT_EQ(with.info.bank.keySize, constants::kDContent - 1);
+    EXPECT_EQ(with.info.bank.valueSize, 24);
+    EXPECT_EQ(with.info.bank.k, constants::kBankK);
+}
+
+TEST_F(ModelFolderTest, BankLayoutOtherThanTheEnginesIsRefused) {
+    nlohmann::json meta = metadata();
+    meta["models"]["converter"]["bank"] = bankEntry(constants::kBankFrames - 1, constants::kDContent);
+    write("metadata.json", meta.dump(2));
+    const ModelFolderCheck check = checkModelFolder(dir());
+    EXPECT_NE(check.message().find("bank.frames is 2999, this engine was built for bank_frames = 3000"),
+              std::string::npos) << check.message();
+    EXPECT_NE(check.message().find("bank.key_size is 256, expected d_content - 1 = 255"), std::string::npos)
+        << check.message();
+    meta["models"]["converter"]["bank"] = {{"frames", "many"}};
+    write("metadata.json", meta.dump(2));
+    EXPECT_NE(checkModelFolder(dir()).message().find("needs integers frames, key_size and value_size"),
+              std::string::npos);
+}
+
+TEST_F(ModelFolderTest, BankInMetadataButNotInTheGraphIsRefused) {
+    // A converter without bank.* initializers: ONNX Runtime would ignore the overrides; the bundle must notice.
+    nlohmann::json meta = metadata();
+    if (meta["models"]["converter"].contains("bank")) {
+        std::string conv = read("converter.onnx");
+        std::size_t pos = 0, renamed = 0;
+        while ((pos = conv.find("bank.mix", pos)) != std::string::npos) {
+            conv[pos + 7] = 'Q';
+            ++renamed;
+        }
+        ASSERT_GT(renamed, 0u);
+        write("converter.onnx", conv);
+    } else {
+        meta["models"]["converter"]["bank"] = bankEntry();
+        write("metadata.json", meta.dump(2));
+    }
+    OrtSessionBundle b;
+    const std::string err = b.load(dir());
+    EXPECT_NE(err.find("overriding 'bank.mix' changes nothing"), std::string::npos) << err;
+    EXPECT_FALSE(b.loaded());
+}
+
 }  // namespace
 }  // namespace tmrvc

@@ -140,6 +140,9 @@ int main(int argc, char** argv) {
         if (!err.empty()) return fail("model folder '" + a.models + "': " + err);
         err = engine.loadSpeaker(a.speaker, a.allowModelMismatch);
         if (!err.empty()) return fail("speaker '" + a.speaker + "': " + err);
+        // A loaded speaker can still carry a warning (an allowed model_id mismatch, a bank the models ignore).
+        if (!engine.lastError().empty())
+            std::fprintf(stderr, "tmrvc-convert: warning: %s\n", oneLine(engine.lastError()).c_str());
     }
     engine.setPitchShiftSemitones(static_cast<float>(a.pitch));
     engine.setAutoPitchMatch(a.autoPitch);

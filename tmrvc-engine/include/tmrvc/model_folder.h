@@ -26,12 +26,22 @@ struct FilmLayerInfo {
     std::vector<std::int64_t> shape;   // [d_out, d_in]
 };
 
+// The converter's speaker bank (docs/speaker-bank.md), from metadata.json models.converter.bank.
+struct BankLayout {
+    bool present = false;  // false: the models have no bank initializers
+    int frames = 0;        // == constants::kBankFrames
+    int keySize = 0;       // == constants::kDContent - 1
+    int valueSize = 0;     // V = 2 x n_knots
+    int k = 0;
+};
+
 struct ModelFolderInfo {
     std::string dir;
     std::string constantsHash;
     int contractVersion = 0;
     std::string modelId;   // ties speaker files to this converter
     LoraLayout lora;
+    BankLayout bank;
     std::string filmFile;  // path of converter_film.bin
     std::vector<FilmLayerInfo> filmLayers;
     bool hasInt8 = false;

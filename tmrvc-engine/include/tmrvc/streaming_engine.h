@@ -94,6 +94,7 @@ public:
     bool modelsLoaded() const noexcept;
     bool speakerLoaded() const noexcept;
     std::string speakerName() const;
+    bool speakerBankActive() const;  // the loaded speaker's bank drives the converter's envelopes
     std::string status() const;     // one line: what the engine is doing or why it passes dry
     std::string lastError() const;  // the last load error ("" if the last load succeeded)
     EngineStats stats() const noexcept;
