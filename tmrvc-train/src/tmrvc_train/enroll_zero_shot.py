@@ -2,7 +2,8 @@
 
 Audio (any rate, 3–20 utterances or at least 10 s) → 24 kHz (tmrvc_core.dsp.resample) → log-mel and YIN F0
 (tmrvc_core.dsp) → the folder's speaker_encoder.onnx on each utterance's first SPEAKER_MAX_SECONDS (ONNX Runtime) →
-mean embedding (L2-normalised) and mean zero-shot lora_delta → F0 statistics → `.tmrvc_speaker` v2. No fine-tuning:
+mean embedding (L2-normalised) and mean zero-shot lora_delta → F0 statistics → the speaker bank (enroll_bank.py,
+when the models have one) → `.tmrvc_speaker` (v3 with a bank, v2 without). No fine-tuning:
 this is what the plugin does inside the DAW (the C++ twin is tmrvc-engine's zero_shot_enroller.cpp; a parity test
 holds the two together). This module must not import torch (a test checks it).
 """
@@ -23,6 +24,7 @@ import soundfile as sf
 from tmrvc_core import constants as K
 from tmrvc_core.dsp import f0_track, log_mel, magnitude_phase, resample
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
+from tmrvc_train.enroll_bank import build_bank
 
 MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = K.ENROL_MIN_UTTERANCES, K.ENROL_MAX_UTTERANCES, \
     K.ENROL_MIN_TOTAL_SECONDS
@@ -35,6 +37,7 @@ class ZeroShotConfig:
     audio: tuple[Path, ...]
     name: str = ""
     threads: int = 1
+    bank: bool = True
 
 
 def read_mono(path: Path) -> tuple[np.ndarray, int]:
@@ -51,8 +54,9 @@ def model_id(models: Path) -> str:
 
 
 def enrol_clips(models: Path, clips: Sequence[tuple[np.ndarray, int]], name: str, created_at: str = "",
-                threads: int = 1) -> SpeakerFile:
-    """Clips [(mono samples, rate)] → SpeakerFile (zero-shot). Raises ValueError with what to fix."""
+                threads: int = 1, use_bank: bool = True) -> SpeakerFile:
+    """Clips [(mono samples, rate)] → SpeakerFile (zero-shot), with a speaker bank when the models have one and
+    ``use_bank``. Raises ValueError with what to fix."""
     import onnxruntime as ort
 
     mid = model_id(models)
@@ -91,16 +95,22 @@ def enrol_clips(models: Path, clips: Sequence[tuple[np.ndarray, int]], name: str
             "model_id": mid, "n_utterances": n, "total_seconds": float(frames * K.HOP_LENGTH / K.SAMPLE_RATE),
             "f0_log_mean": float(voiced.mean()), "f0_log_std": float(voiced.std()),
             "enrolment": {"mode": "zero-shot", "steps": 0}}
-    return SpeakerFile(emb.astype(np.float32), np.mean(loras, axis=0).astype(np.float32), meta)
+    bank = build_bank(models, audio, threads) if use_bank else None
+    if bank is not None:
+        meta["bank_frames"] = int(len(bank[0]))
+    return SpeakerFile(emb.astype(np.float32), np.mean(loras, axis=0).astype(np.float32), meta,
+                       bank_keys=bank[0] if bank else None, bank_values=bank[1] if bank else None)
 
 
 def main(cfg: ZeroShotConfig) -> SpeakerFile:
     clips = [read_mono(Path(p)) for p in cfg.audio]
-    speaker = enrol_clips(cfg.models, clips, cfg.name or Path(cfg.out).stem, threads=cfg.threads)
+    speaker = enrol_clips(cfg.models, clips, cfg.name or Path(cfg.out).stem, threads=cfg.threads, use_bank=cfg.bank)
     Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
     write_speaker_file(cfg.out, speaker)
     m = speaker.metadata
-    print(f"[tmrvc-enroll] zero-shot: {m['n_utterances']} utterances, {m['total_seconds']:.1f} s; wrote {cfg.out}")
+    bank = f"speaker bank of {m['bank_frames']} frames" if "bank_frames" in m else "no speaker bank"
+    print(f"[tmrvc-enroll] zero-shot: {m['n_utterances']} utterances, {m['total_seconds']:.1f} s, {bank}; "
+          f"wrote {cfg.out}")
     return speaker
 
 
@@ -113,8 +123,10 @@ def parse_args(argv: Sequence[str] | None = None) -> ZeroShotConfig:
     p.add_argument("audio", type=Path, nargs="+")
     p.add_argument("--name", default="")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--no-bank", action="store_true", help="leave the speaker bank out (the converter's network "
+                   "envelopes only, as before issue 18)")
     a = p.parse_args(argv)
-    return ZeroShotConfig(a.models, a.out, tuple(a.audio), a.name, a.threads)
+    return ZeroShotConfig(a.models, a.out, tuple(a.audio), a.name, a.threads, not a.no_bank)
 
 
 def cli(argv: Sequence[str] | None = None) -> int:
