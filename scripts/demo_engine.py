@@ -21,9 +21,9 @@ AUTO_PITCH = True
 
 
 def _convert_all(ctx: Context, models: Path, dest: Path, int8: bool, q: float = 0.0,
-                 vocoder_phase: bool = False) -> dict:
+                 vocoder_phase: bool = False, speaker: Path | None = None) -> dict:
     ev = Path(ctx.results["eval_set"]["dir"])
-    speaker = ctx.out / "target.tmrvc_speaker"
+    speaker = speaker or ctx.out / "target.tmrvc_speaker"
     rtfs, latency = [], None
     for src in sorted((ev / "source").glob("*.wav")):
         cmd = [ctx.tool("tmrvc-convert"), "--models", models, "--speaker", speaker, "--block", BLOCK, "--q", q,
@@ -51,7 +51,10 @@ def stage_convert(ctx: Context) -> dict:
             # the vocoder's own phase instead of the reconstructed one (docs/dsp-and-streaming.md)
             "fp32_vocoder_phase": _convert_all(ctx, ctx.out / "models", conv / "fp32_vocoder_phase", False,
                                                vocoder_phase=True),
-            "python": _convert_python(ctx, conv / "python")}
+            "python": _convert_python(ctx, conv / "python"),
+            # the same speaker without its speaker bank: the converter's own envelopes (before issue 18)
+            "fp32_no_bank": _convert_all(ctx, ctx.out / "models", conv / "fp32_no_bank", False,
+                                         speaker=ctx.out / "target_no_bank.tmrvc_speaker")}
 
 
 def _convert_python(ctx: Context, dest: Path) -> dict:
@@ -131,7 +134,7 @@ def stage_eval(ctx: Context) -> dict:
     results = {"identity": _eval(ctx, ev / "source", "identity"),
                "ground_truth": _eval(ctx, ev / "ground_truth", "ground_truth"),
                "other_voice": _eval(ctx, ev / "other", "other_voice")}
-    for variant in ("fp32", "int8", "plugin", "fp32_q1", "fp32_vocoder_phase", "python"):
+    for variant in ("fp32", "int8", "plugin", "fp32_q1", "fp32_vocoder_phase", "python", "fp32_no_bank"):
         d = ctx.out / "converted" / variant
         if d.is_dir() and any(d.glob("*.wav")):
             results[variant] = _eval(ctx, d, variant)
@@ -204,7 +207,8 @@ def stage_parity(ctx: Context) -> dict:
 ENGINE_STAGES = [
     Stage("convert", stage_convert, lambda c: [c.out / "converted/fp32", c.out / "converted/int8",
                                                c.out / "converted/fp32_q1", c.out / "converted/python",
-                                               c.out / "converted/fp32_vocoder_phase"]),
+                                               c.out / "converted/fp32_vocoder_phase",
+                                               c.out / "converted/fp32_no_bank"]),
     Stage("plugin", stage_plugin, lambda c: []),
     Stage("eval", stage_eval, lambda c: [c.out / "eval"]),
     Stage("bench", stage_bench, lambda c: [c.work / "bench.json"]),

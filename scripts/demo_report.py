@@ -17,8 +17,8 @@ HEADLINE = [("speaker_similarity_converted_to_target", "speaker similarity → t
             ("loudness_rms_ratio_mean", "output/input RMS ratio", "1.0"),
             ("artefact_index_converted_db", "HF tonal artefact index (dB)", "lower"),
             ("wer_converted", "word error rate (pocketsphinx)", "lower")]
-COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "int8", "plugin", "fp32_q1", "fp32_vocoder_phase",
-           "python")
+COLUMNS = ("identity", "other_voice", "ground_truth", "fp32", "fp32_no_bank", "int8", "plugin", "fp32_q1",
+           "fp32_vocoder_phase", "python")
 
 
 def metric_means(metrics: dict) -> dict:
@@ -59,7 +59,7 @@ def quality_table(results: dict) -> list[str]:
     for key, label, _better in HEADLINE:
         if any(key in sums[c] for c in cols):
             lines.append(f"| {label} | " + " | ".join(_fmt(sums[c].get(key)) for c in cols) + " |")
-    for c in ("fp32", "int8", "fp32_q1", "fp32_vocoder_phase"):
+    for c in ("fp32", "fp32_no_bank", "int8", "fp32_q1", "fp32_vocoder_phase"):
         if c in sums and "identity" in sums and "ground_truth" in sums:
             gaps = [f"{key} {gap:.2f}" for key in GAP_METRICS if (gap := gap_closed(sums, c, key)) is not None]
             lines.append(f"\nGap closed ({c}): " + ", ".join(gaps))
@@ -68,7 +68,9 @@ def quality_table(results: dict) -> list[str]:
                   if isinstance(sums["fp32"].get(key), (int, float)) and isinstance(sums["python"].get(key), (int, float))]
         lines.append("\nC++ engine (fp32) vs the Python streaming reference (python), |difference| per metric "
                      "(issue 4 asks ≤ 0.01): " + "; ".join(deltas))
-    lines.append("\nColumns: fp32/int8 = tmrvc-convert (C++ engine) at q = 0; plugin = the VST3 in pedalboard; "
+    lines.append("\nColumns: fp32/int8 = tmrvc-convert (C++ engine) at q = 0, with the enrolled speaker's bank "
+                 "(docs/speaker-bank.md); fp32_no_bank = the same speaker without its bank (the converter's own "
+                 "envelopes, as before issue 18); plugin = the VST3 in pedalboard; "
                  "fp32_q1 = tmrvc-convert at q = 1 (6 hops lookahead, HQ converter); fp32_vocoder_phase = synthesis with "
                  "the vocoder's own phase instead of the reconstructed one (the default); python = the Python "
                  "streaming reference (tmrvc_core + ONNX Runtime in Python) on the same FP32 models.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import yaml
 
 from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
 from tmrvc_core.dsp import resample
+from tmrvc_core.speaker_file import read_speaker_file, write_speaker_file
 from tmrvc_export.int8_folder import make_int8_folder
 
 EVAL_RATE = 48000  # held-out audio is converted at a DAW rate
@@ -180,7 +182,12 @@ def stage_enroll(ctx: Context) -> dict:
     extra = ["--steps", QUICK_STEPS] if ctx.quick else []
     sh(uv_run("tmrvc-enroll", "--models", ctx.out / "models", "--out", out, "--name",
               ctx.results["eval_set"]["target"], *extra, *files), ctx.work / "logs/enroll.log")
-    return {"speaker": str(out), "utterances": len(files)}
+    # The same speaker without its bank, for the report's before/after row (the converter's own envelopes).
+    speaker = read_speaker_file(out)
+    no_bank = ctx.out / "target_no_bank.tmrvc_speaker"
+    write_speaker_file(no_bank, replace(speaker, bank_keys=None, bank_values=None))
+    return {"speaker": str(out), "speaker_no_bank": str(no_bank), "utterances": len(files),
+            "bank_frames": int(speaker.metadata.get("bank_frames", 0))}
 
 
 TRAINING_STAGES = [
@@ -190,5 +197,5 @@ TRAINING_STAGES = [
     Stage("train", stage_train, lambda c: [c.work / "runs/students.pt"]),
     Stage("export", stage_export, lambda c: [c.out / "models/metadata.json", c.out / "models-int8/metadata.json"]),
     Stage("eval_set", stage_eval_set, lambda c: [c.work / "evalset/source"]),
-    Stage("enroll", stage_enroll, lambda c: [c.out / "target.tmrvc_speaker"]),
+    Stage("enroll", stage_enroll, lambda c: [c.out / "target.tmrvc_speaker", c.out / "target_no_bank.tmrvc_speaker"]),
 ]
