@@ -177,3 +177,17 @@ def test_bank_of_another_value_size_is_refused(tiny_models: Path, tmp_path: Path
                                          f"{value_size}"):
         engine.load_speaker(str(wrong))
     assert not engine.speaker_loaded()
+
+
+def test_reloading_models_reapplies_or_ignores_the_bank(tiny_models: Path, tmp_path: Path) -> None:
+    """The speaker is re-applied to new models: its bank follows whether the new models have one."""
+    plain_models = without_bank_metadata(tiny_models, tmp_path / "no_bank")
+    engine = tmrvc_engine.StreamingEngine()
+    engine.load_models(str(tiny_models))
+    engine.load_speaker(str(bank_speaker(tiny_models, tmp_path / "bank.tmrvc_speaker")))
+    assert engine.speaker_bank_active()
+    engine.load_models(str(plain_models))
+    assert engine.speaker_loaded() and not engine.speaker_bank_active()
+    assert "bank is ignored" in engine.status()
+    engine.load_models(str(tiny_models))
+    assert engine.speaker_bank_active() and "bank is ignored" not in engine.status()

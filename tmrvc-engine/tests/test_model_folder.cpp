@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -239,6 +241,83 @@ TEST_F(ModelFolderTest, BankInMetadataButNotInTheGraphIsRefused) {
     const std::string err = b.load(dir());
     EXPECT_NE(err.find("overriding 'bank.mix' changes nothing"), std::string::npos) << err;
     EXPECT_FALSE(b.loaded());
+}
+
+// pred_features of one run on fixed positive inputs (voiced F0 channel).
+std::vector<float> runOnce(OrtModel& m) {
+    m.resetState();
+    for (std::size_t i = 0; i < m.inputCount(); ++i) {
+        if (m.inputName(i) == "state_in") continue;
+        for (std::size_t k = 0; k < m.inputSize(i); ++k) m.input(i)[k] = 0.2f + 0.1f * static_cast<float>(k % 7);
+    }
+    EXPECT_TRUE(m.run()) << m.lastError();
+    const auto out = static_cast<std::size_t>(m.outputIndex("pred_features"));
+    return {m.output(out), m.output(out) + m.outputSize(out)};
+}
+
+SpeakerProfile speakerWithBank(const OrtSessionBundle& b) {
+    SpeakerProfile s;
+    s.name = "banked";
+    s.loraDelta.assign(b.info().lora.size(), 0.0f);
+    s.bankFrames = static_cast<std::size_t>(constants::kBankMinFrames);
+    s.bankKeySize = kBankKeySize;
+    s.bankValueSize = static_cast<std::size_t>(b.info().bank.valueSize);
+    s.bankKeys.assign(s.bankFrames * s.bankKeySize, 0.0f);
+    for (std::size_t j = 0; j < s.bankFrames; ++j) s.bankKeys[j * s.bankKeySize + j % s.bankKeySize] = 1.0f;
+    s.bankValues.assign(s.bankFrames * s.bankValueSize, -2.0f);
+    return s;
+}
+
+TEST_F(ModelFolderTest, SpeakerConverterCarriesTheBank) {
+    OrtSessionBundle b;
+    BundleOptions o;
+    o.loadConverterHq = true;
+    ASSERT_EQ(b.load(dir(), o), "");
+    ASSERT_TRUE(b.hasBank()) << "the tiny fixture folder is exported with a bank";
+    EXPECT_EQ(b.speakerExpectation().bankValueSize, static_cast<std::size_t>(b.info().bank.valueSize));
+    SpeakerProfile banked = speakerWithBank(b), plain = banked;
+    plain.bankFrames = 0;
+    plain.bankKeys.clear();
+    plain.bankValues.clear();
+    EXPECT_TRUE(b.appliesBank(banked));
+    EXPECT_FALSE(b.appliesBank(plain));
+    EXPECT_EQ(b.bankWarning(banked), "");
+    for (ModelRole role : {ModelRole::Converter, ModelRole::ConverterHq}) {
+        OrtModel withBank, without;
+        ASSERT_EQ(b.buildSpeakerConverter(banked, withBank, role), "");
+        ASSERT_EQ(b.buildSpeakerConverter(plain, without, role), "");
+        const std::vector<float> y1 = runOnce(withBank), y0 = runOnce(without);
+        const std::vector<float> base = runOnce(role == ModelRole::Converter ? b.converter() : b.converterHq());
+        EXPECT_EQ(y0, base) << "a speaker without a bank (and a zero LoRA) must give the exported converter's output";
+        float moved = 0.0f;
+        for (std::size_t k = 0; k < y1.size(); ++k) moved = std::max(moved, std::fabs(y1[k] - y0[k]));
+        EXPECT_GT(moved, 0.1f) << modelRoleName(role);
+    }
+}
+
+TEST_F(ModelFolderTest, BankSpeakerOnModelsWithoutABankIsWarnedAbout) {
+    nlohmann::json meta = metadata();
+    for (const char* role : {"converter", "converter_hq"})
+        if (meta["models"].contains(role)) meta["models"][role].erase("bank");
+    write("metadata.json", meta.dump(2));
+    OrtSessionBundle b;
+    ASSERT_EQ(b.load(dir()), "");
+    ASSERT_FALSE(b.hasBank());
+    SpeakerProfile s;
+    s.name = "banked";
+    s.loraDelta.assign(b.info().lora.size(), 0.0f);
+    s.bankFrames = static_cast<std::size_t>(constants::kBankMinFrames);
+    s.bankKeySize = kBankKeySize;
+    s.bankValueSize = 4;
+    s.bankKeys.assign(s.bankFrames * s.bankKeySize, 0.0f);
+    s.bankValues.assign(s.bankFrames * 4, 0.0f);
+    EXPECT_FALSE(b.appliesBank(s));
+    EXPECT_NE(b.bankWarning(s).find("speaker 'banked' has a speaker bank (200 frames), but these models have none: "
+                                    "the bank is ignored"),
+              std::string::npos);
+    OrtModel conv;
+    EXPECT_EQ(b.buildSpeakerConverter(s, conv), "");
+    EXPECT_EQ(runOnce(conv), runOnce(b.converter()));
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ from tmrvc_core.dsp.level import LevelMatcher
 from tmrvc_core.dsp.phase import PhaseReconstructor
 from tmrvc_core.dsp.timing import (counts, f0_window_for, ir_interval_for, latency_samples, lookahead_host_samples, lookahead_hops,
                                    prefill)
-from tmrvc_core.speaker_file import read_speaker_file
+from tmrvc_core.speaker_file import SpeakerFile, read_speaker_file
 
 PER_FRAME_MODELS = ("content_encoder", "ir_estimator", "converter", "vocoder")
 
@@ -83,24 +83,46 @@ def merged_film_initializers(model_dir: Path, lora_delta: np.ndarray) -> dict[st
     return out
 
 
+def bank_initializers(meta: dict, speaker: SpeakerFile) -> dict[str, np.ndarray]:
+    """The speaker's bank as the converter's bank.* initializers (docs/speaker-bank.md), the engine's layout:
+    keys transposed into [key_size, frames] with empty columns zero, values padded with zero rows, bias 0 for a row
+    in use and BANK_PAD_BIAS for an empty slot, mix 1. {} when the models (metadata.json) or the speaker have no
+    bank: the exported bank.mix = 0 stays, like the engine, which ignores a bank the models cannot take."""
+    bank = meta.get("models", {}).get("converter", {}).get("bank")
+    if not bank or not speaker.has_bank:
+        return {}
+    frames, n = int(bank["frames"]), speaker.bank_keys.shape[0]
+    keys = np.zeros((int(bank["key_size"]), frames), np.float32)
+    keys[:, :n] = speaker.bank_keys.T
+    values = np.zeros((frames, int(bank["value_size"])), np.float32)
+    values[:n] = speaker.bank_values
+    bias = np.full(frames, C.BANK_PAD_BIAS, np.float32)
+    bias[:n] = 0.0
+    return {"bank.keys": keys, "bank.values": values, "bank.bias": bias, "bank.mix": np.ones(1, np.float32)}
+
+
 class ReferenceModels:
-    """The four per-frame models of a folder as ORT sessions (converter with the speaker's LoRA merged)."""
+    """The four per-frame models of a folder as ORT sessions (converter with the speaker's LoRA merged and, when
+    both the models and the speaker have one, the speaker's bank)."""
 
     def __init__(self, model_dir: str | Path, speaker_path: str | Path, int8: bool = False):
         self.dir = Path(model_dir)
         meta = json.loads((self.dir / "metadata.json").read_text())
+        bank = meta.get("models", {}).get("converter", {}).get("bank")
         spk = read_speaker_file(speaker_path, expected_embed_size=C.D_SPEAKER,
-                                expected_model_id=meta.get("model_id"))
+                                expected_model_id=meta.get("model_id"),
+                                expected_bank_value_size=int(bank["value_size"]) if bank else None)
         self.spk_embed = spk.spk_embed.astype(np.float32)[None, :]
         self.f0_log_mean = float(spk.metadata.get("f0_log_mean", 0.0))
         preset = spk.metadata.get("voice_source_preset")
         self.preset = None if preset is None else np.asarray(preset, np.float32)
         sub = self.dir / "int8" if int8 else self.dir
         self.sessions = {}
-        merged = merged_film_initializers(self.dir, spk.lora_delta)
+        merged = merged_film_initializers(self.dir, spk.lora_delta) | bank_initializers(meta, spk)
+        self.bank_applied = "bank.mix" in merged
         for name in PER_FRAME_MODELS:
             self.sessions[name] = _session(sub / f"{name}.onnx", merged if name == "converter" else None)
-        if (self.dir / "converter_hq.onnx").is_file():  # FP32 only; shares the converter's FiLM weights
+        if (self.dir / "converter_hq.onnx").is_file():  # FP32 only; shares the converter's FiLM weights and bank
             self.sessions["converter_hq"] = _session(self.dir / "converter_hq.onnx", merged)
         self.states = {name: np.zeros(self._state_shape(name), np.float32) for name in self.sessions}
 
