@@ -12,19 +12,16 @@ import pytest
 import torch
 
 from tmrvc_core import constants as K
+from tmrvc_core.speaker_file import SpeakerFile
+from tmrvc_export.reference_pipeline import bank_initializers
 from tmrvc_train.models import build_students
 
 
-def bank_overrides(keys: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
-    """The four bank initializers for a bank of n frames, laid out as docs/speaker-bank.md says."""
-    n = len(keys)
-    k_full = np.zeros((keys.shape[1], K.BANK_FRAMES), np.float32)
-    k_full[:, :n] = (keys / np.linalg.norm(keys, axis=1, keepdims=True)).T
-    v_full = np.zeros((K.BANK_FRAMES, values.shape[1]), np.float32)
-    v_full[:n] = values
-    bias = np.full(K.BANK_FRAMES, K.BANK_PAD_BIAS, np.float32)
-    bias[:n] = 0.0
-    return {"bank.keys": k_full, "bank.values": v_full, "bank.bias": bias, "bank.mix": np.ones(1, np.float32)}
+def bank_overrides(meta: dict, keys: np.ndarray, values: np.ndarray) -> dict[str, np.ndarray]:
+    """The four bank initializers of a speaker with this bank, as the engine lays them out."""
+    speaker = SpeakerFile(np.zeros(K.D_SPEAKER, np.float32), np.zeros(meta["lora"]["size"], np.float32), {},
+                          bank_keys=keys / np.linalg.norm(keys, axis=1, keepdims=True), bank_values=values)
+    return bank_initializers(meta, speaker)
 
 
 def _session(path, overrides):
@@ -53,7 +50,7 @@ def test_bank_override_matches_pytorch(tiny_folder, rel, tol):
     students = build_students("tiny", seed).eval()
     keys, values = _random_bank(meta, 500, 3)
     students.converter.bank.set(keys, values)
-    sess, _keep = _session(result.out_dir / rel, bank_overrides(keys, values))
+    sess, _keep = _session(result.out_dir / rel, bank_overrides(meta, keys, values))
     plain = ort.InferenceSession(str(result.out_dir / rel), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(4)
     spk = rng.standard_normal((1, 192)).astype(np.float32)
