@@ -35,6 +35,13 @@ class DistillConfig(CommonConfig):
     rvq_codebook_size: int = 64
     rvq_commitment: float = 0.25
     content_grad_from_converter: bool = False
+    # content stage: what the encoder hears is varied per utterance so its phone posteriors do not lean on one
+    # speaker's vocal tract, recording channel or pitch (distill/content_augment.py; 0 = off): vocal-tract warp
+    # up to ±content_stage_warp, spectral tilt up to ±content_stage_tilt nepers across the mel range, F0 scaled
+    # by up to ±content_stage_f0
+    content_stage_warp: float = 0.0
+    content_stage_tilt: float = 0.0
+    content_stage_f0: float = 0.0
     # converter
     teacher_steps: int = 8
     guidance: float = 1.0

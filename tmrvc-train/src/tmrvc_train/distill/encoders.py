@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tmrvc_train.distill.content_augment import augment_content_input
 from tmrvc_train.distill.common import DistillConfig, adamw, freeze, write_students
 from tmrvc_train.distill.rvq import ResidualVQ
 from tmrvc_train.losses import AAMSoftmax
@@ -114,8 +115,10 @@ class ContentStage(StudentStage):
     def train_step(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}
         posteriors = self.heads is None
+        mel, f0 = augment_content_input(batch["mel"], batch["f0"], self.cfg.content_stage_warp,
+                                        self.cfg.content_stage_tilt, self.cfg.content_stage_f0)
         with autocast(self.rt):
-            content = self.enc(batch["mel"], batch["f0"], phone_logits=posteriors).float()
+            content = self.enc(mel, f0, phone_logits=posteriors).float()
         loss = content.new_zeros(())
         if self.rvq is not None:
             content, commit, _, ppl = self.rvq(content)
