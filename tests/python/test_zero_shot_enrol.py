@@ -133,6 +133,32 @@ def assert_banks_agree(cpp: SpeakerFile, py: SpeakerFile, knots_hz: list[float])
     assert value_err.max() < 0.1
 
 
+def test_cpp_and_python_banks_thin_and_drop_silence_alike(tiny_models: Path) -> None:
+    """33 s at 24 kHz with digital silence inside: more frames with sound than bank_frames, so both builders drop
+    the silent frames and thin the rest evenly; from the same samples they keep the same frames (rounding apart)."""
+    import tmrvc_engine
+    from tmrvc_core import constants as K
+    from tmrvc_core.dsp import magnitude_phase
+    from tmrvc_train.enroll_zero_shot import enrol_clips
+
+    audio = [voiced_clip(11.0, K.SAMPLE_RATE, f0, 10 + i).astype(np.float64) for i, f0 in enumerate((150., 210., 120.))]
+    audio[1][48000:72000] = 0.0  # 1 s of digital silence: ~97 frames without sound
+    clips = [(x, K.SAMPLE_RATE) for x in audio]
+    py = enrol_clips(tiny_models, clips, "long", created_at=CREATED)
+    t0 = time.perf_counter()
+    cpp = tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), r) for x, r in clips], "long", CREATED)
+    print(f"C++ zero-shot enrolment with the bank, 33 s of audio: {time.perf_counter() - t0:.2f} s")
+    meta = json.loads((tiny_models / "metadata.json").read_text())
+    back = decode_speaker_file(cpp["file_bytes"], 192, meta["lora"]["size"], meta["model_id"])
+    assert back.bank_keys.shape[0] == py.bank_keys.shape[0] == K.BANK_FRAMES == cpp["bank_frames"]
+    # Thinned from 3300 - ~97 frames: the kept frames of the two builders are the same frames.
+    np.testing.assert_allclose(back.bank_keys, py.bank_keys, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(back.bank_values, py.bank_values, atol=1e-4, rtol=0)
+    # The case is the one meant: frames were dropped (else the C++ picks would fall elsewhere) and then thinned.
+    heard = sum(int((magnitude_phase(x)[0].max(axis=0) > 10 * K.FEATURE_FLOOR).sum()) for x in audio)
+    assert K.BANK_FRAMES < heard < 3300 - 90
+
+
 def test_cpp_bank_values_equal_python_on_the_same_frames(tiny_models: Path) -> None:
     """frame_envelopes.cpp against tmrvc_core.dsp.envelopes on identical float64 frames: only rounding apart."""
     import tmrvc_engine
