@@ -89,7 +89,8 @@ std::string EnrolmentBankBuilder::finish(EnrolmentBank& out) const {
         float* dst = out.keys.data() + static_cast<std::size_t>(i) * kBankKeySize;
         for (std::size_t k = 0; k < kBankKeySize; ++k) dst[k] = static_cast<float>(key[k] / norm);
         const auto v = static_cast<std::size_t>(valueSize_);
-        std::copy_n(values_.data() + static_cast<std::size_t>(src) * v, v, out.values.data() + static_cast<std::size_t>(i) * v);
+        std::copy_n(values_.data() + static_cast<std::size_t>(src) * v, v,
+                    out.values.data() + static_cast<std::size_t>(i) * v);
     }
     return "";
 }

@@ -112,7 +112,7 @@ bool choleskySolve(std::vector<double> g, int n, std::vector<double>& b, int m) 
 
 void frameEnvelopes(const std::vector<double>& logMag, double f0Hz, std::vector<double>& h, std::vector<double>& n) {
     const std::size_t bins = logMag.size();
-    if (f0Hz <= 0.0 || f0Hz * 2.0 > kTopHz) {
+    if (!(f0Hz > 0.0) || f0Hz * 2.0 > kTopHz) {  // (a NaN F0 counts as unvoiced)
         smooth(logMag, n);
         h = n;
         return;

@@ -1,5 +1,6 @@
-// Zero-shot enrolment (see zero_shot_enroller.h); the speaker bank is enrolment_bank.cpp's. Framing follows tmrvc_core.dsp.stft.frames: frame t holds the
-// samples [240(t+1) - L, 240(t+1)) with zeros before the start, T = n / 240 frames.
+// Zero-shot enrolment (see zero_shot_enroller.h); the speaker bank is enrolment_bank.cpp's. Framing follows
+// tmrvc_core.dsp.stft.frames: frame t holds the samples [240(t+1) - L, 240(t+1)) with zeros before the start,
+// T = n / 240 frames.
 #include "tmrvc/zero_shot_enroller.h"
 
 #include <algorithm>
@@ -191,12 +192,14 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
         std::vector<float> frame(std::max(c::kWindowLength, c::kF0WindowLength));
         std::vector<float> melFrame(c::kNMels);
         std::vector<float> magFrame(c::kNFreqBins);
-        // Progress in units of work: one per bank hop (an ORT run each), and per clip the speaker encoder, whose
-        // batched frames cost roughly a tenth of a streamed hop each. Without a bank, one unit per clip.
+        // Progress in units of work: one per bank hop (an ORT run each, ~0.5 ms with the default-size models), and
+        // per clip the speaker encoder, whose batched frames cost about 0.3 of a streamed hop each (measured by
+        // scripts/bench_enrol.py with and without the bank). Without a bank, one unit per clip.
+        constexpr double kEncoderUnitsPerFrame = 0.3;
         double unitsTotal = 1.0, unitsDone = 0.0;
         for (const auto& x : audio) {
             const double n = static_cast<double>(x.size() / c::kHopLength);
-            unitsTotal += bank ? n + 0.1 * std::min(n, static_cast<double>(maxFrames)) : 1.0;
+            unitsTotal += bank ? n + kEncoderUnitsPerFrame * std::min(n, static_cast<double>(maxFrames)) : 1.0;
         }
         auto report = [&progress, &unitsDone, unitsTotal](double units) {
             unitsDone += units;
@@ -235,7 +238,8 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
             const float* l = encoder.output(static_cast<std::size_t>(loraOut));
             for (int k = 0; k < c::kDSpeaker; ++k) embSum[k] += e[k];
             for (std::int64_t k = 0; k < loraSize; ++k) loraSum[static_cast<std::size_t>(k)] += l[k];
-            if (!report(bank ? nFrames % kHopsPerReport + 0.1 * used : 1.0)) return failure("cancelled");
+            const double clipUnits = bank ? nFrames % kHopsPerReport + kEncoderUnitsPerFrame * used : 1.0;
+            if (!report(clipUnits)) return failure("cancelled");
         }
         if (logF0.empty()) return failure("enrolment audio holds no voiced frames (no F0 found)");
 

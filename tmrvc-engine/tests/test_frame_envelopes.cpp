@@ -83,7 +83,8 @@ TEST_P(VoicedFrame, EnvelopesGiveBackTheHarmonicPeaks) {
     int count = 0;
     for (int k = 1; k < static_cast<int>(8000.0 / f0); ++k) {
         const auto bin = static_cast<std::size_t>(std::lrint(k * f0 / kBinHz));
-        const double rebuilt = std::log(std::exp(h[bin]) * (comb(static_cast<double>(bin) * kBinHz, f0) + 1e-3) + std::exp(n[bin]));
+        const double harmonic = std::exp(h[bin]) * (comb(static_cast<double>(bin) * kBinHz, f0) + 1e-3);
+        const double rebuilt = std::log(harmonic + std::exp(n[bin]));
         const double err = std::abs(rebuilt - frame[bin]);
         sum += err;
         worst = std::max(worst, err);

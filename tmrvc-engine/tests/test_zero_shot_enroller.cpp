@@ -22,7 +22,8 @@ std::vector<EnrolmentClip> voiceClips() {
         EnrolmentClip clip{std::vector<float>(44100 * 7 / 2), 44100};
         double ph = 0.0;
         for (std::size_t i = 0; i < clip.samples.size(); ++i) {
-            ph += 2.0 * 3.14159265358979 * (160.0 + 20.0 * c + 10.0 * std::sin(1e-4 * static_cast<double>(i))) / 44100.0;
+            const double f0 = 160.0 + 20.0 * c + 10.0 * std::sin(1e-4 * static_cast<double>(i));
+            ph += 2.0 * 3.14159265358979 * f0 / 44100.0;
             double v = 0.0;
             for (int k = 1; k < 20; ++k) v += std::sin(k * ph) / (k * (1.0 + std::abs(k * 180.0 - 700.0) / 300.0));
             clip.samples[i] = static_cast<float>(0.3 * v);

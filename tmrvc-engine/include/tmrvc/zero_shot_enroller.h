@@ -3,7 +3,8 @@
 // tmrvc_core.dsp) → speaker_encoder.onnx per clip (first kSpeakerMaxSeconds) → mean embedding (L2-normalised) and
 // mean zero-shot lora_delta → F0 statistics → the speaker bank (enrolment_bank.h: content_encoder.onnx once per
 // hop, the slow part) when the models have one → `.tmrvc_speaker` bytes (v3 with a bank, v2 without). The same
-// steps as `tmrvc-enroll --zero-shot` (tmrvc_train/enroll_zero_shot.py). Runs off the audio thread (allocates, runs ORT).
+// steps as `tmrvc-enroll --zero-shot` (tmrvc_train/enroll_zero_shot.py). Runs off the audio thread (allocates,
+// runs ORT).
 // Never throws; failures are returned as messages that say what to fix.
 #pragma once
 #include <cstdint>
