@@ -113,24 +113,30 @@ def assert_banks_agree(cpp: SpeakerFile, py: SpeakerFile, knots_hz: list[float])
     """Same frames kept; keys and values equal up to what float32 vs float64 DSP moves.
 
     From the same 24 kHz samples the two builders agree to rounding (measured: keys 5e-8, values 6e-6 nepers).
-    Here the clips are at 44.1 and 16 kHz and the resamplers differ (C++ float32, Python float64) by ~1e-7 of
-    full scale. That matters only where a clip has nothing: above 8 kHz the 16 kHz clip holds only the
-    resampler's stop-band residue, whose log magnitudes and log-mels move by ~1e-3 nepers with that rounding
-    (measured on the 16 kHz clip alone: values 99th percentile 2e-3 above 8 kHz, under 5e-5 below 7 kHz; keys,
-    which read those log-mels, 9e-5). So: values below 7 kHz within 1e-4 nepers at the 99th percentile, all
-    values within 1e-3 at the 99th percentile and 0.1 everywhere (no frame mismatched or shifted), keys 5e-4."""
+    From other rates the resamplers differ (C++ float32, Python float64) by ~1e-7 of full scale, and the C++ F0
+    is a float32. Two effects follow. (1) Where a clip has nothing, above 8 kHz in a 16 kHz clip, only the
+    resampler's stop-band residue is left, whose log magnitudes and log-mels move by ~1e-3 nepers with that
+    rounding (measured on a 16 kHz clip alone: values 99th percentile 2e-3 above 8 kHz, under 5e-5 below 7 kHz;
+    keys, which read those log-mels, 9e-5). (2) A harmonic centre that falls on a half bin is rounded (np.rint) to
+    one bin or the next depending on the last bits of F0: seen once in 1050 frames, F0 157.03125 Hz = 6.7 bins,
+    whose 5th harmonic sits at 33.5 bins; that frame's H at 10 kHz (noise there) moved by 0.39 nepers. So: values
+    below 7 kHz within 1e-4 nepers and all values within 1e-3 at the 99th percentile; at most 1 % of frames off
+    by more than 0.01 nepers anywhere, none by a neper (no frame mismatched or shifted); keys within 5e-4."""
     assert cpp.bank_keys.shape == py.bank_keys.shape and cpp.bank_values.shape == py.bank_values.shape
     assert cpp.metadata["bank_frames"] == py.metadata["bank_frames"] == py.bank_keys.shape[0]
     key_err = np.abs(cpp.bank_keys - py.bank_keys)
     value_err = np.abs(cpp.bank_values - py.bank_values)
     low = np.tile(np.asarray(knots_hz) < 7000.0, 2)  # H knots then N knots
     p99, p99_low = np.percentile(value_err, 99), np.percentile(value_err[:, low], 99)
+    off = float(np.mean(value_err.max(axis=1) > 0.01))
     print(f"bank of {py.bank_keys.shape[0]} frames: keys max diff {key_err.max():.2e}; values 99th percentile "
-          f"{p99:.2e} nepers ({p99_low:.2e} below 7 kHz), max {value_err.max():.2e}")
+          f"{p99:.2e} nepers ({p99_low:.2e} below 7 kHz), max {value_err.max():.2e}, {100 * off:.2f} % of frames "
+          f"off by > 0.01")
     assert key_err.max() < 5e-4
     assert p99_low < 1e-4
     assert p99 < 1e-3
-    assert value_err.max() < 0.1
+    assert off <= 0.01
+    assert value_err.max() < 1.0
 
 
 def test_cpp_and_python_banks_thin_and_drop_silence_alike(tiny_models: Path) -> None:
