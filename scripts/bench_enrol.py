@@ -1,8 +1,9 @@
-"""Benchmark: zero-shot enrolment time for 10 s and 60 s of audio, C++ engine (the plugin's path, through the
-pybind11 module) and the torch-free `tmrvc-enroll --zero-shot` (Python + ONNX Runtime). Prints numbers; asserts
-nothing. The model folder is a random-init export of the default (full) size unless --models names one.
+"""Benchmark: zero-shot enrolment time for 10 s and 30 s of audio (--seconds), C++ engine (the plugin's path,
+through the pybind11 module; with the speaker bank when the models have one, and without it) and the torch-free
+`tmrvc-enroll --zero-shot` (Python + ONNX Runtime, with the bank). Prints numbers; asserts nothing. The model
+folder is a random-init export of the default (full) size unless --models names one.
 
-    uv run python scripts/bench_enrol.py [--models DIR] [--threads 1]
+    uv run python scripts/bench_enrol.py [--models DIR] [--threads 1] [--seconds 10 30]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     p.add_argument("--models", type=Path, default=None)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--seconds", type=float, nargs="+", default=[10.0, 30.0])
     a = p.parse_args()
     import tmrvc_engine
     from tmrvc_train.enroll_zero_shot import enrol_clips
@@ -47,11 +49,13 @@ def main() -> None:
             models = Path(tmp) / "models"
             print("[bench_enrol] exporting a random-init default-size model folder ...", flush=True)
             export(ExportConfig(output_dir=models, random_init=True, size="default", seed=0, quiet=True))
-        for seconds in (10.0, 60.0):
+        for seconds in a.seconds:
             audio = clips(seconds)
             for label, fn in (
                 ("C++ engine (plugin path)",
                  lambda: tmrvc_engine.enrol_zero_shot(str(models), audio, "bench", threads=a.threads)),
+                ("C++ engine, no speaker bank",
+                 lambda: tmrvc_engine.enrol_zero_shot(str(models), audio, "bench", threads=a.threads, bank=False)),
                 ("Python torch-free (ONNX Runtime)",
                  lambda: enrol_clips(models, [(x.astype(np.float64), sr) for x, sr in audio], "bench",
                                      threads=a.threads)),

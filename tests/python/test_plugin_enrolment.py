@@ -2,11 +2,12 @@
 editor's enrolment panel calls, driven by build/tmrvc-plugin/plugin-enrol-driver while processBlock keeps running)
 enrols 10.5 s of a held-out voice from WAV, AIFF and FLAC files at 44.1/16 kHz, makes the new speaker active and remembers
 it in the plugin state; its speaker file matches `tmrvc-enroll --zero-shot` on the same audio (speaker similarity
-within 0.03; in fact the same embedding to 1e-4).
+within 0.03; in fact the same embedding to 1e-4), speaker bank included.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from test_zero_shot_enrol import python_enrol, voiced_clip
+from test_zero_shot_enrol import assert_banks_agree, python_enrol, voiced_clip
 from tmrvc_core.speaker_file import read_speaker_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +52,7 @@ def test_plugin_enrolment_matches_tmrvc_enroll(tiny_models: Path, tmp_path: Path
     assert similarity > 1.0 - 0.03 and np.abs(a.spk_embed - b.spk_embed).max() < 1e-4, similarity
     np.testing.assert_allclose(a.lora_delta, b.lora_delta, atol=1e-4 * max(1.0, np.abs(b.lora_delta).max()))
     assert abs(a.metadata["f0_log_mean"] - b.metadata["f0_log_mean"]) < 1e-3
+    # The plugin builds the speaker bank as tmrvc-enroll does (the tiny models have one).
+    assert a.has_bank and b.has_bank
+    knots = json.loads((tiny_models / "metadata.json").read_text())["models"]["converter"]["bank"]["knots_hz"]
+    assert_banks_agree(a, b, knots)

@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from tmrvc_core.speaker_file import decode_speaker_file, read_speaker_file
+from tmrvc_core.speaker_file import SpeakerFile, decode_speaker_file, read_speaker_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TMRVC_BUILD_DIR", ROOT / "build"))
@@ -82,16 +83,21 @@ def test_cpp_and_python_zero_shot_agree(tiny_models: Path, clips: list[Path], tm
     from tmrvc_train.enroll_zero_shot import enrol_clips, read_mono
 
     audio = [read_mono(p) for p in clips]
-    # The C++ enroller builds no speaker bank yet: compare the bank-less parts.
-    py = enrol_clips(tiny_models, audio, "held_out", created_at=CREATED, use_bank=False)
+    meta = json.loads((tiny_models / "metadata.json").read_text())
+    assert meta["models"]["converter"].get("bank"), "the tiny models should have a speaker bank"
+    py = enrol_clips(tiny_models, audio, "held_out", created_at=CREATED)
     cpp_file = tmp_path / "cpp.tmrvc_speaker"
+    t0 = time.perf_counter()
     cpp = tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), sr) for x, sr in audio],
                                        "held_out", CREATED, str(cpp_file))
+    print(f"C++ zero-shot enrolment with the bank, {py.metadata['total_seconds']:.1f} s of audio: "
+          f"{time.perf_counter() - t0:.2f} s")
     assert cpp_file.read_bytes() == cpp["file_bytes"]
     # The C++ file passes the Python reader (checksum, sizes, metadata) and the engine's own reader.
-    meta = json.loads((tiny_models / "metadata.json").read_text())
     back = decode_speaker_file(cpp["file_bytes"], 192, meta["lora"]["size"], meta["model_id"])
     assert tmrvc_engine.read_speaker_file(str(cpp_file))["name"] == "held_out"
+    assert cpp["file_bytes"][4] == 3 and back.has_bank and py.has_bank  # version 3: both built the bank
+    assert_banks_agree(back, py, meta["models"]["converter"]["bank"]["knots_hz"])
     # ORT Python vs C++ on the same model (contract: 1e-5); the inputs differ only by float32 vs float64 DSP.
     np.testing.assert_allclose(back.spk_embed, py.spk_embed, atol=1e-4)
     np.testing.assert_allclose(back.lora_delta, py.lora_delta, atol=1e-4 * max(1.0, np.abs(py.lora_delta).max()))
@@ -102,6 +108,83 @@ def test_cpp_and_python_zero_shot_agree(tiny_models: Path, clips: list[Path], tm
             assert abs(back.metadata[key] - value) < 1e-3, key
         else:
             assert back.metadata[key] == value, key
+
+
+def assert_banks_agree(cpp: SpeakerFile, py: SpeakerFile, knots_hz: list[float]) -> None:
+    """Same frames kept; keys and values equal up to what float32 vs float64 DSP moves.
+
+    From the same 24 kHz samples the two builders agree to rounding (measured: keys 5e-8, values 6e-6 nepers).
+    From other rates the resamplers differ (C++ float32, Python float64) by ~1e-7 of full scale, and the C++ F0
+    is a float32. Two effects follow. (1) Where a clip has nothing, above 8 kHz in a 16 kHz clip, only the
+    resampler's stop-band residue is left, whose log magnitudes and log-mels move by ~1e-3 nepers with that
+    rounding (measured on a 16 kHz clip alone: values 99th percentile 2e-3 above 8 kHz, under 5e-5 below 7 kHz;
+    keys, which read those log-mels, 9e-5). (2) A harmonic centre that falls on a half bin is rounded (np.rint) to
+    one bin or the next depending on the last bits of F0: seen once in 1050 frames, F0 157.03125 Hz = 6.7 bins,
+    whose 5th harmonic sits at 33.5 bins; that frame's H at 10 kHz (noise there) moved by 0.39 nepers. So: values
+    below 7 kHz within 1e-4 nepers and all values within 1e-3 at the 99th percentile; at most 1 % of frames off
+    by more than 0.01 nepers anywhere, none by a neper (no frame mismatched or shifted); keys within 5e-4."""
+    assert cpp.bank_keys.shape == py.bank_keys.shape and cpp.bank_values.shape == py.bank_values.shape
+    assert cpp.metadata["bank_frames"] == py.metadata["bank_frames"] == py.bank_keys.shape[0]
+    key_err = np.abs(cpp.bank_keys - py.bank_keys)
+    value_err = np.abs(cpp.bank_values - py.bank_values)
+    low = np.tile(np.asarray(knots_hz) < 7000.0, 2)  # H knots then N knots
+    p99, p99_low = np.percentile(value_err, 99), np.percentile(value_err[:, low], 99)
+    off = float(np.mean(value_err.max(axis=1) > 0.01))
+    print(f"bank of {py.bank_keys.shape[0]} frames: keys max diff {key_err.max():.2e}; values 99th percentile "
+          f"{p99:.2e} nepers ({p99_low:.2e} below 7 kHz), max {value_err.max():.2e}, {100 * off:.2f} % of frames "
+          f"off by > 0.01")
+    assert key_err.max() < 5e-4
+    assert p99_low < 1e-4
+    assert p99 < 1e-3
+    assert off <= 0.01
+    assert value_err.max() < 1.0
+
+
+def test_cpp_and_python_banks_thin_and_drop_silence_alike(tiny_models: Path) -> None:
+    """33 s at 24 kHz with digital silence inside: more frames with sound than bank_frames, so both builders drop
+    the silent frames and thin the rest evenly; from the same samples they keep the same frames (rounding apart)."""
+    import tmrvc_engine
+    from tmrvc_core import constants as K
+    from tmrvc_core.dsp import magnitude_phase
+    from tmrvc_train.enroll_zero_shot import enrol_clips
+
+    audio = [voiced_clip(11.0, K.SAMPLE_RATE, f0, 10 + i).astype(np.float64) for i, f0 in enumerate((150., 210., 120.))]
+    audio[1][48000:72000] = 0.0  # 1 s of digital silence: ~97 frames without sound
+    clips = [(x, K.SAMPLE_RATE) for x in audio]
+    py = enrol_clips(tiny_models, clips, "long", created_at=CREATED)
+    t0 = time.perf_counter()
+    cpp = tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), r) for x, r in clips], "long", CREATED)
+    print(f"C++ zero-shot enrolment with the bank, 33 s of audio: {time.perf_counter() - t0:.2f} s")
+    meta = json.loads((tiny_models / "metadata.json").read_text())
+    back = decode_speaker_file(cpp["file_bytes"], 192, meta["lora"]["size"], meta["model_id"])
+    assert back.bank_keys.shape[0] == py.bank_keys.shape[0] == K.BANK_FRAMES == cpp["bank_frames"]
+    # Thinned from 3300 - ~97 frames: the kept frames of the two builders are the same frames.
+    np.testing.assert_allclose(back.bank_keys, py.bank_keys, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(back.bank_values, py.bank_values, atol=1e-4, rtol=0)
+    # The case is the one meant: frames were dropped (else the C++ picks would fall elsewhere) and then thinned.
+    heard = sum(int((magnitude_phase(x)[0].max(axis=0) > 10 * K.FEATURE_FLOOR).sum()) for x in audio)
+    assert K.BANK_FRAMES < heard < 3300 - 90
+
+
+def test_cpp_bank_values_equal_python_on_the_same_frames(tiny_models: Path) -> None:
+    """frame_envelopes.cpp against tmrvc_core.dsp.envelopes on identical float64 frames: only rounding apart."""
+    import tmrvc_engine
+
+    from tmrvc_core import constants as K
+    from tmrvc_core.dsp import f0_track, magnitude_phase
+    from tmrvc_core.dsp.envelopes import bank_values
+
+    knots = json.loads((tiny_models / "metadata.json").read_text())["models"]["converter"]["bank"]["knots_hz"]
+    x = np.concatenate([voiced_clip(1.0, 24000, f0, i) for i, f0 in enumerate((85.0, 140.0, 260.0))]).astype(float)
+    x[6000:9000] = 0.01 * np.random.default_rng(5).standard_normal(3000)  # unvoiced frames too
+    mag, _ = magnitude_phase(x)
+    f0 = f0_track(x)[: mag.shape[1]]
+    assert (f0 > 0).sum() > 100 and (f0 == 0).sum() > 5
+    log_mag = np.log(np.maximum(mag, K.FEATURE_FLOOR))
+    want = bank_values(log_mag, f0, np.asarray(knots))
+    got = tmrvc_engine.bank_values(log_mag, f0, knots)
+    assert got.shape == want.shape == (mag.shape[1], 2 * len(knots))
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
 
 
 def test_cpp_zero_shot_errors_say_what_to_fix(tiny_models: Path, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 #include "tmrvc/model_folder.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -140,6 +141,29 @@ void parseFilm(const json& meta, const fs::path& dir, ModelFolderInfo& info, std
                            " layers, lora.layers lists " + std::to_string(info.lora.layers.size()));
 }
 
+// models.converter.bank.knots_hz: optional for the engine (it only overrides initializers), needed by a bank
+// builder (the zero-shot enroller), which says so when it is missing.
+void parseBankKnots(const json& bank, ModelFolderInfo& info, std::vector<std::string>& problems) {
+    auto it = bank.find("knots_hz");
+    if (it == bank.end() || it->is_null()) return;
+    bool ok = it->is_array();
+    std::vector<double> knots;
+    if (ok) {
+        for (const json& v : *it) {
+            if (!v.is_number() || !std::isfinite(v.get<double>())) {
+                ok = false;
+                break;
+            }
+            knots.push_back(v.get<double>());
+        }
+    }
+    if (!ok) {
+        problems.push_back("metadata.json: models.converter.bank.knots_hz must be an array of finite numbers (Hz)");
+        return;
+    }
+    info.bank.knotsHz = std::move(knots);
+}
+
 // models.converter.bank: absent = no bank; present = frames, key_size, value_size, k as the engine was built for.
 void parseBank(const json& meta, ModelFolderInfo& info, std::vector<std::string>& problems) {
     auto models = meta.find("models");
@@ -170,6 +194,7 @@ void parseBank(const json& meta, ModelFolderInfo& info, std::vector<std::string>
     info.bank.keySize = static_cast<int>(keySize);
     info.bank.valueSize = static_cast<int>(valueSize);
     info.bank.k = static_cast<int>(k);
+    parseBankKnots(*it, info, problems);
 }
 
 void parseMetadata(const json& meta, const fs::path& dir, ModelFolderInfo& info, std::vector<std::string>& problems) {

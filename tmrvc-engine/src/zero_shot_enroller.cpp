@@ -1,5 +1,6 @@
-// Zero-shot enrolment (see zero_shot_enroller.h). Framing follows tmrvc_core.dsp.stft.frames: frame t holds the
-// samples [240(t+1) - L, 240(t+1)) with zeros before the start, T = n / 240 frames.
+// Zero-shot enrolment (see zero_shot_enroller.h); the speaker bank is enrolment_bank.cpp's. Framing follows
+// tmrvc_core.dsp.stft.frames: frame t holds the samples [240(t+1) - L, 240(t+1)) with zeros before the start,
+// T = n / 240 frames.
 #include "tmrvc/zero_shot_enroller.h"
 
 #include <algorithm>
@@ -87,7 +88,8 @@ std::string utcNowIso8601() {
 }
 
 std::vector<std::uint8_t> encodeSpeakerFile(const std::vector<float>& embedding, const std::vector<float>& loraDelta,
-                                            const std::string& metadataJson) {
+                                            const std::string& metadataJson, const EnrolmentBank* bank) {
+    const bool withBank = bank != nullptr && bank->frames > 0;
     std::vector<std::uint8_t> out;
     auto u32 = [&out](std::uint32_t v) {
         for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -100,12 +102,21 @@ std::vector<std::uint8_t> encodeSpeakerFile(const std::vector<float>& embedding,
         }
     };
     out.insert(out.end(), {'T', 'M', 'S', 'P'});
-    u32(kSpeakerFileVersion);
+    u32(withBank ? kSpeakerFileBankVersion : kSpeakerFileVersion);
     u32(static_cast<std::uint32_t>(embedding.size()));
     u32(static_cast<std::uint32_t>(loraDelta.size()));
     u32(static_cast<std::uint32_t>(metadataJson.size()));
+    if (withBank) {
+        u32(static_cast<std::uint32_t>(bank->frames));
+        u32(static_cast<std::uint32_t>(bank->keySize));
+        u32(static_cast<std::uint32_t>(bank->valueSize));
+    }
     floats(embedding);
     floats(loraDelta);
+    if (withBank) {
+        floats(bank->keys);
+        floats(bank->values);
+    }
     out.insert(out.end(), metadataJson.begin(), metadataJson.end());
     const auto digest = sha256(out.data(), out.size());
     out.insert(out.end(), digest.begin(), digest.end());
@@ -132,7 +143,7 @@ std::string writeFileAtomically(const std::string& path, const std::vector<std::
 
 ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<EnrolmentClip>& clips,
                                 const std::string& name, const std::string& createdAt,
-                                const EnrolmentProgress& progress, int intraOpThreads) {
+                                const EnrolmentProgress& progress, int intraOpThreads, bool withBank) {
     try {
         const ModelFolderCheck folder = checkModelFolder(modelDir);
         if (!folder.ok()) return failure("enrolment: model folder " + modelDir + ":\n" + folder.message());
@@ -168,11 +179,33 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
         const int embOut = encoder.outputIndex("spk_embed");
         const int loraOut = encoder.outputIndex("lora_delta");
 
+        const bool bank = withBank && folder.info.bank.present;
+        EnrolmentBankBuilder bankBuilder;
+        if (bank) {
+            if (std::string err = bankBuilder.prepare(folder.info, intraOpThreads); !err.empty())
+                return failure("enrolment: " + err);
+        }
+
         StftProcessor stft;
         PitchTracker pitch(c::kF0WindowLength);
         const int maxFrames = static_cast<int>(c::kSpeakerMaxSeconds * c::kSampleRate / c::kHopLength);
         std::vector<float> frame(std::max(c::kWindowLength, c::kF0WindowLength));
         std::vector<float> melFrame(c::kNMels);
+        std::vector<float> magFrame(c::kNFreqBins);
+        // Progress in units of work: one per bank hop (an ORT run each, ~0.5 ms with the default-size models), and
+        // per clip the speaker encoder, whose batched frames cost about 0.3 of a streamed hop each (measured by
+        // scripts/bench_enrol.py with and without the bank). Without a bank, one unit per clip.
+        constexpr double kEncoderUnitsPerFrame = 0.3;
+        double unitsTotal = 1.0, unitsDone = 0.0;
+        for (const auto& x : audio) {
+            const double n = static_cast<double>(x.size() / c::kHopLength);
+            unitsTotal += bank ? n + kEncoderUnitsPerFrame * std::min(n, static_cast<double>(maxFrames)) : 1.0;
+        }
+        auto report = [&progress, &unitsDone, unitsTotal](double units) {
+            unitsDone += units;
+            return !progress || progress(unitsDone / unitsTotal);
+        };
+        constexpr int kHopsPerReport = 32;  // cancel answers within ~32 content-encoder runs
         std::vector<double> embSum(c::kDSpeaker, 0.0);
         std::vector<double> loraSum(static_cast<std::size_t>(loraSize), 0.0);
         std::vector<double> logF0;
@@ -183,15 +216,20 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
             totalFrames += nFrames;
             const int used = std::min(nFrames, maxFrames);
             std::vector<float> mel(static_cast<std::size_t>(c::kNMels) * used);
+            if (bank) bankBuilder.startClip();
             for (int t = 0; t < nFrames; ++t) {
                 frameAt(audio[i], t, c::kF0WindowLength, frame);
                 const float f0 = pitch.estimate(frame.data());
                 if (f0 > 0.0F) logF0.push_back(std::log(static_cast<double>(f0)));
-                if (t < used) {
-                    frameAt(audio[i], t, c::kWindowLength, frame);
-                    stft.analyze(frame.data(), nullptr, nullptr, melFrame.data());
+                if (t >= used && !bank) continue;
+                frameAt(audio[i], t, c::kWindowLength, frame);
+                stft.analyze(frame.data(), bank ? magFrame.data() : nullptr, nullptr, melFrame.data());
+                if (t < used)
                     for (int m = 0; m < c::kNMels; ++m) mel[static_cast<std::size_t>(m) * used + t] = melFrame[m];
-                }
+                if (!bank) continue;
+                if (std::string err = bankBuilder.addHop(melFrame.data(), f0, magFrame.data()); !err.empty())
+                    return failure("enrolment: " + err);
+                if ((t + 1) % kHopsPerReport == 0 && !report(kHopsPerReport)) return failure("cancelled");
             }
             if (std::string err = encoder.setDynamicLength(used); !err.empty()) return failure("enrolment: " + err);
             std::copy(mel.begin(), mel.end(), encoder.input(static_cast<std::size_t>(melIn)));
@@ -200,7 +238,8 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
             const float* l = encoder.output(static_cast<std::size_t>(loraOut));
             for (int k = 0; k < c::kDSpeaker; ++k) embSum[k] += e[k];
             for (std::int64_t k = 0; k < loraSize; ++k) loraSum[static_cast<std::size_t>(k)] += l[k];
-            if (progress && !progress(static_cast<double>(i + 1) / (nClips + 1))) return failure("cancelled");
+            const double clipUnits = bank ? nFrames % kHopsPerReport + kEncoderUnitsPerFrame * used : 1.0;
+            if (!report(clipUnits)) return failure("cancelled");
         }
         if (logF0.empty()) return failure("enrolment audio holds no voiced frames (no F0 found)");
 
@@ -222,19 +261,25 @@ ZeroShotEnrolment enrolZeroShot(const std::string& modelDir, const std::vector<E
         r.f0LogStd = std::sqrt(var / static_cast<double>(logF0.size()));
         r.totalSeconds = static_cast<double>(totalFrames) * c::kHopLength / c::kSampleRate;
         r.nUtterances = nClips;
+        if (bank) {
+            if (std::string err = bankBuilder.finish(r.bank); !err.empty()) return failure("enrolment: " + err);
+        }
         // Keys sorted, as the Python writer (json.dumps(sort_keys=True)).
         std::ostringstream j;
-        j << "{\"created_at\": " << jsonString(createdAt.empty() ? utcNowIso8601() : createdAt)
+        j << "{";
+        if (bank) j << "\"bank_frames\": " << r.bank.frames << ", ";
+        j << "\"created_at\": " << jsonString(createdAt.empty() ? utcNowIso8601() : createdAt)
           << ", \"enrolment\": {\"mode\": \"zero-shot\", \"steps\": 0}"
           << ", \"f0_log_mean\": " << jsonNumber(r.f0LogMean) << ", \"f0_log_std\": " << jsonNumber(r.f0LogStd)
           << ", \"model_id\": " << jsonString(folder.info.modelId) << ", \"n_utterances\": " << nClips
           << ", \"name\": " << jsonString(name) << ", \"total_seconds\": " << jsonNumber(r.totalSeconds) << "}";
         r.metadataJson = j.str();
-        r.fileBytes = encodeSpeakerFile(r.embedding, r.loraDelta, r.metadataJson);
+        r.fileBytes = encodeSpeakerFile(r.embedding, r.loraDelta, r.metadataJson, &r.bank);
         // Read it back with the engine's own validating reader: what we write is what the engine accepts.
         SpeakerExpectation expect;
         expect.loraSize = static_cast<std::size_t>(loraSize);
         expect.modelId = folder.info.modelId;
+        expect.bankValueSize = bank ? static_cast<std::size_t>(folder.info.bank.valueSize) : 0;
         const SpeakerReadResult check = parseSpeakerFile(r.fileBytes.data(), r.fileBytes.size(), expect);
         if (!check.ok) return failure("enrolment: the written speaker file does not validate: " + check.error);
         if (progress) progress(1.0);

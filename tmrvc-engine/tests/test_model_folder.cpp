@@ -204,6 +204,7 @@ TEST_F(ModelFolderTest, BankMetadataIsParsedOrAbsent) {
     EXPECT_EQ(with.info.bank.keySize, constants::kDContent - 1);
     EXPECT_EQ(with.info.bank.valueSize, 24);
     EXPECT_EQ(with.info.bank.k, constants::kBankK);
+    EXPECT_EQ(with.info.bank.knotsHz, std::vector<double>(12, 100.0));  // what a bank builder projects onto
 }
 
 TEST_F(ModelFolderTest, BankLayoutOtherThanTheEnginesIsRefused) {
@@ -215,6 +216,12 @@ TEST_F(ModelFolderTest, BankLayoutOtherThanTheEnginesIsRefused) {
               std::string::npos) << check.message();
     EXPECT_NE(check.message().find("bank.key_size is 256, expected d_content - 1 = 255"), std::string::npos)
         << check.message();
+    nlohmann::json badKnots = bankEntry();
+    badKnots["knots_hz"] = {0.0, "1 kHz"};
+    meta["models"]["converter"]["bank"] = badKnots;
+    write("metadata.json", meta.dump(2));
+    EXPECT_NE(checkModelFolder(dir()).message().find("knots_hz must be an array of finite numbers"),
+              std::string::npos);
     meta["models"]["converter"]["bank"] = {{"frames", "many"}};
     write("metadata.json", meta.dump(2));
     EXPECT_NE(checkModelFolder(dir()).message().find("needs integers frames, key_size and value_size"),

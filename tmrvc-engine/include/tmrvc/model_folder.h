@@ -33,6 +33,7 @@ struct BankLayout {
     int keySize = 0;       // == constants::kDContent - 1
     int valueSize = 0;     // V = 2 x n_knots
     int k = 0;
+    std::vector<double> knotsHz;  // the envelope knots (knots_hz) a bank builder projects onto; V = 2 x size
 };
 
 struct ModelFolderInfo {
