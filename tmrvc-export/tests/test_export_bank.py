@@ -94,3 +94,24 @@ def test_bank_set_rejects_wrong_shapes():
     assert bank.enabled
     bank.set(None, None)
     assert not bank.enabled
+
+
+def test_voiced_frames_draw_voiced_bank_frames():
+    """A voiced input frame takes voiced bank frames (H ≠ N) even when unvoiced ones (H = N) have nearer content,
+    and an unvoiced input frame the unvoiced ones."""
+    bank = build_students("tiny", 0).converter.bank
+    half = bank.value_size // 2
+    n = 40
+    keys = np.zeros((n, bank.key_size), np.float32)
+    keys[:, 0] = 1.0
+    keys[n // 2:, 1] = 0.1  # the unvoiced half is nearer to the query below
+    values = np.zeros((n, bank.value_size), np.float32)
+    values[: n // 2, :half] = 1.0  # voiced: H above N
+    values[n // 2:] = -2.0  # unvoiced: H = N
+    bank.set(keys, values)
+    query = torch.zeros(1, 2, bank.key_size)
+    query[..., 0], query[..., 1] = 1.0, 0.1
+    f0 = torch.tensor([[5.0, 0.0]])  # voiced, then unvoiced
+    out = bank(query, torch.zeros(1, 2, bank.value_size), f0)
+    assert torch.allclose(out[0, 0, :half], torch.ones(half)) and torch.allclose(out[0, 0, half:], torch.zeros(half))
+    assert torch.allclose(out[0, 1], torch.full((bank.value_size,), -2.0))

@@ -75,6 +75,7 @@ inline constexpr int kBankFrames = 3000;
 inline constexpr int kBankK = 4;
 inline constexpr int kBankMinFrames = 200;
 inline constexpr double kBankPadBias = -10000.0;
+inline constexpr double kBankVoicingBonus = 2.0;
 inline constexpr double kOutputLimit = 4.0;
 inline constexpr int kOnnxOpset = 17;
 inline constexpr int kResamplerZeroCrossings = 24;
@@ -102,6 +103,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "dff8d34198b9ef718f1512db943e7871d1e0c4523d684d8a57175c9a91cba8af";
+inline constexpr const char* kConstantsHash = "36ce3be05f8ad244cc32254453b56893ceeb43a112e43ce81e06eaa3a04c7c7f";
 
 }  // namespace tmrvc::constants

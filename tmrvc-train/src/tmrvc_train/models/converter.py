@@ -135,8 +135,8 @@ class Converter(nn.Module):
         y = self.out_proj(self.out_norm(h.transpose(1, 2)))
         if self.comb is None:
             return y.transpose(1, 2)
-        y = self.bank(content[:, :-1].transpose(1, 2), y).transpose(1, 2)
         f0_input = content[:, -1]
+        y = self.bank(content[:, :-1].transpose(1, 2), y, f0_input).transpose(1, 2)
         if self.envelope is None:
             harmonic_env, noise_env = y.split(self.cfg.out_channels, dim=1)
         else:  # knot values → per-bin envelopes

@@ -64,11 +64,21 @@ class SpeakerBank(nn.Module):
         self.bias[:n] = 0.0
         self.mix.fill_(1.0)
 
-    def forward(self, content: torch.Tensor, net: torch.Tensor) -> torch.Tensor:
+    def bank_voiced(self) -> torch.Tensor:
+        """(frames,) 1 where a bank frame is voiced: its harmonic and noise envelopes differ (the builders write
+        H = N for unvoiced frames). Depends on initializers only, so ONNX Runtime folds it at session creation."""
+        half = self.value_size // 2
+        return ((self.values[:, :half] - self.values[:, half:]).abs().amax(dim=-1) > 1e-4).to(self.values.dtype)
+
+    def forward(self, content: torch.Tensor, net: torch.Tensor, f0_input: torch.Tensor) -> torch.Tensor:
+        """content (B, T, key_size), net (B, T, value_size), f0_input (B, T) (> 0 where voiced)."""
         if not self.enabled and not torch.onnx.is_in_onnx_export():
             return net  # training and bank-less inference skip the search; the exported graph always has it
         q = content / content.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-        score = torch.matmul(q, self.keys) + self.bias  # (B, T, frames)
+        voiced = (f0_input > 0).to(q.dtype)[..., None]  # (B, T, 1)
+        bank_voiced = self.bank_voiced()
+        same_voicing = voiced * bank_voiced + (1.0 - voiced) * (1.0 - bank_voiced)  # (B, T, frames)
+        score = torch.matmul(q, self.keys) + self.bias + K.BANK_VOICING_BONUS * same_voicing
         idx = torch.topk(score, self.k, dim=-1).indices  # (B, T, k)
         drawn = nn.functional.embedding(idx, self.values).mean(dim=-2)  # (B, T, value_size)
         return net + self.mix * (drawn - net)
