@@ -1,6 +1,7 @@
 #include "tmrvc/speaker_bank.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "tmrvc/constants.h"
 
@@ -30,9 +31,20 @@ std::string appendBankOverrides(const BankLayout& layout, const SpeakerProfile& 
               values.values.begin());
     InitializerOverride bias{kBankBiasName, {f}, std::vector<float>(frames, static_cast<float>(constants::kBankPadBias))};
     std::fill(bias.values.begin(), bias.values.begin() + static_cast<std::ptrdiff_t>(n), 0.0f);
+    // voiced: 1 where the row's harmonic and noise envelopes differ (the bank builders write H = N for unvoiced
+    // frames), as tmrvc_core.dsp.envelopes.bank_voicing; the converter prefers rows of the input's voicing.
+    InitializerOverride voiced{kBankVoicedName, {f}, std::vector<float>(frames, 0.0f)};
+    const std::size_t half = valueSize / 2;
+    for (std::size_t j = 0; j < n; ++j) {
+        const float* row = speaker.bankValues.data() + j * valueSize;
+        float gap = 0.0f;
+        for (std::size_t i = 0; i < half; ++i) gap = std::max(gap, std::fabs(row[i] - row[half + i]));
+        voiced.values[j] = gap > static_cast<float>(constants::kBankVoicedMinGap) ? 1.0f : 0.0f;
+    }
     out.push_back(std::move(keys));
     out.push_back(std::move(values));
     out.push_back(std::move(bias));
+    out.push_back(std::move(voiced));
     out.push_back(bankMixOverride(1.0f));
     return {};
 }

@@ -37,6 +37,8 @@ def _random_bank(meta, n, seed):
     bank = meta["models"]["converter"]["bank"]
     keys = np.abs(rng.standard_normal((n, bank["key_size"]))).astype(np.float32)
     values = rng.standard_normal((n, bank["value_size"])).astype(np.float32) - 3.0
+    half = bank["value_size"] // 2
+    values[::2, half:] = values[::2, :half]  # every other frame unvoiced (H = N), as the builders write them
     return keys, values
 
 

@@ -76,6 +76,7 @@ inline constexpr int kBankK = 4;
 inline constexpr int kBankMinFrames = 200;
 inline constexpr double kBankPadBias = -10000.0;
 inline constexpr double kBankVoicingBonus = 2.0;
+inline constexpr double kBankVoicedMinGap = 0.0001;
 inline constexpr double kOutputLimit = 4.0;
 inline constexpr int kOnnxOpset = 17;
 inline constexpr int kResamplerZeroCrossings = 24;
@@ -103,6 +104,6 @@ inline constexpr int kLoraLayerSize = 3968;
 inline constexpr int kLoraSize = 15872;
 inline constexpr double kLoraScale = 2.0;
 inline constexpr int kMaxLatencyHops = 8;
-inline constexpr const char* kConstantsHash = "36ce3be05f8ad244cc32254453b56893ceeb43a112e43ce81e06eaa3a04c7c7f";
+inline constexpr const char* kConstantsHash = "b5b39f194bf2be1b2fc02876a8892ca8c4f3023c9fa455fd45352c5d557407ff";
 
 }  // namespace tmrvc::constants

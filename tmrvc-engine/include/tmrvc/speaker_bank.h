@@ -1,5 +1,5 @@
 // Speaker bank initializers (docs/speaker-bank.md): a speaker's bank rows laid out as the converter's fixed-size
-// bank.keys / bank.values / bank.bias / bank.mix overrides. Control side only (allocates).
+// bank.keys / bank.values / bank.bias / bank.voiced / bank.mix overrides. Control side only (allocates).
 #pragma once
 
 #include <string>
@@ -14,11 +14,12 @@ namespace tmrvc {
 inline constexpr const char* kBankKeysName = "bank.keys";
 inline constexpr const char* kBankValuesName = "bank.values";
 inline constexpr const char* kBankBiasName = "bank.bias";
+inline constexpr const char* kBankVoicedName = "bank.voiced";
 inline constexpr const char* kBankMixName = "bank.mix";
 
-// Appends the four overrides for `speaker`'s bank: keys [key_size, frames] (the file's rows transposed, empty
+// Appends the five overrides for `speaker`'s bank: keys [key_size, frames] (the file's rows transposed, empty
 // columns zero), values [frames, V] (zero rows padded), bias [frames] (0 for a row in use, bank_pad_bias for an
-// empty slot), mix [1] = 1. Appends nothing when the models or the speaker have no bank. "" on success; an error
+// empty slot), voiced [frames] (1 for a voiced row: its H and N differ), mix [1] = 1. Appends nothing when the models or the speaker have no bank. "" on success; an error
 // when the speaker's bank does not fit the models' layout.
 std::string appendBankOverrides(const BankLayout& layout, const SpeakerProfile& speaker,
                                 std::vector<InitializerOverride>& out);

@@ -16,6 +16,7 @@ import onnxruntime as ort
 
 from tmrvc_core import constants as C
 from tmrvc_core.dsp import f0_to_model_input, istft_ola, log_mel, magnitude_phase, resample
+from tmrvc_core.dsp.envelopes import bank_voicing
 from tmrvc_core.dsp.f0 import f0_delayed_track
 from tmrvc_core.dsp.formant import shift_formants
 from tmrvc_core.dsp.gate import NoiseGate
@@ -86,7 +87,7 @@ def merged_film_initializers(model_dir: Path, lora_delta: np.ndarray) -> dict[st
 def bank_initializers(meta: dict, speaker: SpeakerFile) -> dict[str, np.ndarray]:
     """The speaker's bank as the converter's bank.* initializers (docs/speaker-bank.md), the engine's layout:
     keys transposed into [key_size, frames] with empty columns zero, values padded with zero rows, bias 0 for a row
-    in use and BANK_PAD_BIAS for an empty slot, mix 1. {} when the models (metadata.json) or the speaker have no
+    in use and BANK_PAD_BIAS for an empty slot, voiced 1 for a voiced row (H ≠ N), mix 1. {} when the models (metadata.json) or the speaker have no
     bank: the exported bank.mix = 0 stays, like the engine, which ignores a bank the models cannot take."""
     bank = meta.get("models", {}).get("converter", {}).get("bank")
     if not bank or not speaker.has_bank:
@@ -98,7 +99,10 @@ def bank_initializers(meta: dict, speaker: SpeakerFile) -> dict[str, np.ndarray]
     values[:n] = speaker.bank_values
     bias = np.full(frames, C.BANK_PAD_BIAS, np.float32)
     bias[:n] = 0.0
-    return {"bank.keys": keys, "bank.values": values, "bank.bias": bias, "bank.mix": np.ones(1, np.float32)}
+    voiced = np.zeros(frames, np.float32)
+    voiced[:n] = bank_voicing(speaker.bank_values)
+    return {"bank.keys": keys, "bank.values": values, "bank.bias": bias, "bank.voiced": voiced,
+            "bank.mix": np.ones(1, np.float32)}
 
 
 class ReferenceModels:

@@ -72,3 +72,10 @@ def bank_values(log_mag: np.ndarray, f0_hz: np.ndarray, knots_hz: np.ndarray) ->
     solve = np.linalg.solve(basis @ basis.T, basis).T  # (n_bins, n_knots)
     hs, ns = zip(*(frame_envelopes(log_mag[:, t], float(f0_hz[t])) for t in range(log_mag.shape[1])))
     return np.concatenate([np.asarray(hs) @ solve, np.asarray(ns) @ solve], axis=1).astype(np.float32)
+
+
+def bank_voicing(values: np.ndarray) -> np.ndarray:
+    """Bank values (n, 2 n_knots) → (n,) float32, 1 where a frame is voiced: its H and N knots differ (unvoiced
+    frames have H = N). The engine fills the converter's bank.voiced initializer by the same rule."""
+    half = values.shape[1] // 2
+    return (np.abs(values[:, :half] - values[:, half:]).max(axis=1) > K.BANK_VOICED_MIN_GAP).astype(np.float32)

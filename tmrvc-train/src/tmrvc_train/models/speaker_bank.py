@@ -1,8 +1,9 @@
 """Speaker bank of the converter (docs/speaker-bank.md): each output frame's envelope values come from the
 enrolled speaker's own frames whose content is nearest to the input's.
 
-The bank is four buffers, exported as the named initializers ``bank.keys`` [key_size, frames], ``bank.values``
-[frames, value_size], ``bank.bias`` [frames] and ``bank.mix`` [1], which the engine overrides per speaker. With
+The bank is five buffers, exported as the named initializers ``bank.keys`` [key_size, frames], ``bank.values``
+[frames, value_size], ``bank.bias`` [frames], ``bank.voiced`` [frames] and ``bank.mix`` [1], which the engine
+overrides per speaker. With
 ``mix = 0`` (no bank) the network's own values pass through unchanged. Per frame the cost is one (key_size ×
 frames) product, a TopK and a gather of k rows: about 0.1 ms on one core at 255 × 3000.
 """
@@ -14,8 +15,9 @@ import torch
 from torch import nn
 
 from tmrvc_core import constants as K
+from tmrvc_core.dsp.envelopes import bank_voicing
 
-BUFFERS = ("keys", "values", "bias", "mix")
+BUFFERS = ("keys", "values", "bias", "voiced", "mix")
 INITIALIZER_NAMES = tuple(f"bank.{b}" for b in BUFFERS)
 
 
@@ -30,6 +32,7 @@ class SpeakerBank(nn.Module):
         self.register_buffer("keys", torch.zeros(key_size, frames))
         self.register_buffer("values", torch.zeros(frames, value_size))
         self.register_buffer("bias", torch.full((frames,), K.BANK_PAD_BIAS))
+        self.register_buffer("voiced", torch.zeros(frames))
         self.register_buffer("mix", torch.zeros(1))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -48,6 +51,7 @@ class SpeakerBank(nn.Module):
         self.keys.zero_()
         self.values.zero_()
         self.bias.fill_(K.BANK_PAD_BIAS)
+        self.voiced.zero_()
         self.mix.zero_()
         if keys is None:
             return
@@ -62,13 +66,8 @@ class SpeakerBank(nn.Module):
         self.keys[:, :n] = (keys_t / keys_t.norm(dim=1, keepdim=True).clamp(min=1e-12)).T
         self.values[:n] = values_t
         self.bias[:n] = 0.0
+        self.voiced[:n] = torch.from_numpy(bank_voicing(values_t.cpu().numpy()))
         self.mix.fill_(1.0)
-
-    def bank_voiced(self) -> torch.Tensor:
-        """(frames,) 1 where a bank frame is voiced: its harmonic and noise envelopes differ (the builders write
-        H = N for unvoiced frames). Depends on initializers only, so ONNX Runtime folds it at session creation."""
-        half = self.value_size // 2
-        return ((self.values[:, :half] - self.values[:, half:]).abs().amax(dim=-1) > 1e-4).to(self.values.dtype)
 
     def forward(self, content: torch.Tensor, net: torch.Tensor, f0_input: torch.Tensor) -> torch.Tensor:
         """content (B, T, key_size), net (B, T, value_size), f0_input (B, T) (> 0 where voiced)."""
@@ -76,8 +75,9 @@ class SpeakerBank(nn.Module):
             return net  # training and bank-less inference skip the search; the exported graph always has it
         q = content / content.norm(dim=-1, keepdim=True).clamp(min=1e-6)
         voiced = (f0_input > 0).to(q.dtype)[..., None]  # (B, T, 1)
-        bank_voiced = self.bank_voiced()
-        same_voicing = voiced * bank_voiced + (1.0 - voiced) * (1.0 - bank_voiced)  # (B, T, frames)
+        # 1 where the bank frame's voicing matches the input's. Written so that no node computes from initializers
+        # alone: ONNX Runtime folds such nodes with the exported values, before the engine's overrides apply.
+        same_voicing = (1.0 - voiced) + self.voiced * (2.0 * voiced - 1.0)  # (B, T, frames)
         score = torch.matmul(q, self.keys) + self.bias + K.BANK_VOICING_BONUS * same_voicing
         idx = torch.topk(score, self.k, dim=-1).indices  # (B, T, k)
         drawn = nn.functional.embedding(idx, self.values).mean(dim=-2)  # (B, T, value_size)
