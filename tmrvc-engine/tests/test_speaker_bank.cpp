@@ -45,7 +45,7 @@ const InitializerOverride& named(const std::vector<InitializerOverride>& all, co
 TEST(SpeakerBank, LaysOutTransposedAndPadded) {
     std::vector<InitializerOverride> out;
     ASSERT_EQ(appendBankOverrides(layout(), speaker(5), out), "");
-    ASSERT_EQ(out.size(), 4u);
+    ASSERT_EQ(out.size(), 5u);
     const InitializerOverride& keys = named(out, "bank.keys");
     EXPECT_EQ(keys.shape, (std::vector<std::int64_t>{kKey, kFrames}));
     for (int d = 0; d < kKey; ++d)
@@ -61,9 +61,25 @@ TEST(SpeakerBank, LaysOutTransposedAndPadded) {
     EXPECT_EQ(bias.shape, (std::vector<std::int64_t>{kFrames}));
     for (int j = 0; j < kFrames; ++j)
         EXPECT_EQ(bias.values[static_cast<std::size_t>(j)], j < 5 ? 0.0f : static_cast<float>(constants::kBankPadBias));
+    const InitializerOverride& voiced = named(out, "bank.voiced");  // every row's H and N differ: all voiced
+    EXPECT_EQ(voiced.shape, (std::vector<std::int64_t>{kFrames}));
+    for (int j = 0; j < kFrames; ++j) EXPECT_EQ(voiced.values[static_cast<std::size_t>(j)], j < 5 ? 1.0f : 0.0f);
     const InitializerOverride& mix = named(out, "bank.mix");
     EXPECT_EQ(mix.shape, (std::vector<std::int64_t>{1}));
     EXPECT_EQ(mix.values, (std::vector<float>{1.0f}));
+}
+
+TEST(SpeakerBank, UnvoicedRowsAreThoseWithEqualEnvelopes) {
+    SpeakerProfile s = speaker(4);
+    const std::size_t half = static_cast<std::size_t>(kValue) / 2;
+    for (std::size_t j : {1u, 3u})  // H = N: what the builders write for an unvoiced frame
+        for (std::size_t v = 0; v < half; ++v) s.bankValues[j * kValue + half + v] = s.bankValues[j * kValue + v];
+    s.bankValues[2 * kValue + half] = s.bankValues[2 * kValue] + 2.0f * static_cast<float>(constants::kBankVoicedMinGap);
+    for (std::size_t v = 1; v < half; ++v) s.bankValues[2 * kValue + half + v] = s.bankValues[2 * kValue + v];
+    std::vector<InitializerOverride> out;
+    ASSERT_EQ(appendBankOverrides(layout(), s, out), "");
+    const std::vector<float>& voiced = named(out, "bank.voiced").values;
+    EXPECT_EQ(std::vector<float>(voiced.begin(), voiced.begin() + 4), (std::vector<float>{1.0f, 0.0f, 1.0f, 0.0f}));
 }
 
 TEST(SpeakerBank, FullBankHasNoPadding) {
