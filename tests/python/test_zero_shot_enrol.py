@@ -207,8 +207,8 @@ def test_both_speaker_files_convert_alike(tiny_models: Path, clips: list[Path], 
 
     assert CONVERT.is_file(), f"{CONVERT} missing: build the engine (cmake --build build)"
     py_file, cpp_file = tmp_path / "py.tmrvc_speaker", tmp_path / "cpp.tmrvc_speaker"
-    # The C++ enroller builds no speaker bank yet, and the engine applies a bank: compare bank-less files.
-    assert python_enrol(tiny_models, clips, py_file, "--no-bank").returncode == 0
+    # Both enrollers build the speaker bank, and the engine applies it.
+    assert python_enrol(tiny_models, clips, py_file).returncode == 0
     audio = [read_mono(p) for p in clips]
     tmrvc_engine.enrol_zero_shot(str(tiny_models), [(x.astype(np.float32), sr) for x, sr in audio], "held_out",
                                  out=str(cpp_file))
