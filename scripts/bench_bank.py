@@ -15,6 +15,8 @@ import time
 import numpy as np
 import onnxruntime as ort
 
+from tmrvc_core import constants as K
+
 
 def session(path: str) -> ort.InferenceSession:
     opts = ort.SessionOptions()
@@ -23,10 +25,10 @@ def session(path: str) -> ort.InferenceSession:
 
 
 def feeds_for(sess: ort.InferenceSession, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    content = np.abs(rng.standard_normal((1, 256, 1))).astype(np.float32)
+    content = np.abs(rng.standard_normal((1, K.D_CONTENT, 1))).astype(np.float32)
     content[0, -1, 0] = 5.0  # voiced F0 channel
-    return {"content": content, "spk_embed": rng.standard_normal((1, 192)).astype(np.float32),
-            "acoustic_params": rng.random((1, 32)).astype(np.float32),
+    return {"content": content, "spk_embed": rng.standard_normal((1, K.D_SPEAKER)).astype(np.float32),
+            "acoustic_params": rng.random((1, K.N_ACOUSTIC_PARAMS)).astype(np.float32),
             "state_in": np.zeros(sess.get_inputs()[3].shape, np.float32)}
 
 
