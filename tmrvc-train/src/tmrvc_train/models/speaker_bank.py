@@ -3,9 +3,9 @@ enrolled speaker's own frames whose content is nearest to the input's.
 
 The bank is five buffers, exported as the named initializers ``bank.keys`` [key_size, frames], ``bank.values``
 [frames, value_size], ``bank.bias`` [frames], ``bank.voiced`` [frames] and ``bank.mix`` [1], which the engine
-overrides per speaker. With
-``mix = 0`` (no bank) the network's own values pass through unchanged. Per frame the cost is one (key_size ×
-frames) product, a TopK and a gather of k rows: about 0.1 ms on one core at 255 × 3000.
+overrides per speaker. With ``mix = 0`` (no bank) the network's own values pass through unchanged. Per frame the
+cost is one (key_size × frames) product, a TopK and a gather of k rows: 0.07 ms on one core at 255 × 3000
+(scripts/bench_bank.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ INITIALIZER_NAMES = tuple(f"bank.{b}" for b in BUFFERS)
 
 
 class SpeakerBank(nn.Module):
-    """content (B, T, key_size), network values (B, T, value_size) → values (B, T, value_size)."""
+    """content (B, T, key_size), network values (B, T, value_size), F0 input (B, T) → values (B, T, value_size)."""
 
     def __init__(self, key_size: int, value_size: int, frames: int = K.BANK_FRAMES, k: int = K.BANK_K) -> None:
         super().__init__()
@@ -66,7 +66,7 @@ class SpeakerBank(nn.Module):
         self.keys[:, :n] = (keys_t / keys_t.norm(dim=1, keepdim=True).clamp(min=1e-12)).T
         self.values[:n] = values_t
         self.bias[:n] = 0.0
-        self.voiced[:n] = torch.from_numpy(bank_voicing(values_t.cpu().numpy()))
+        self.voiced[:n] = torch.from_numpy(bank_voicing(values_t.cpu().numpy())).to(self.voiced)
         self.mix.fill_(1.0)
 
     def forward(self, content: torch.Tensor, net: torch.Tensor, f0_input: torch.Tensor) -> torch.Tensor:
