@@ -185,7 +185,8 @@ def stage_enroll(ctx: Context) -> dict:
     # The same speaker without its bank, for the report's before/after row (the converter's own envelopes).
     speaker = read_speaker_file(out)
     no_bank = ctx.out / "target_no_bank.tmrvc_speaker"
-    write_speaker_file(no_bank, replace(speaker, bank_keys=None, bank_values=None))
+    meta = {k: v for k, v in speaker.metadata.items() if k != "bank_frames"}
+    write_speaker_file(no_bank, replace(speaker, bank_keys=None, bank_values=None, metadata=meta))
     return {"speaker": str(out), "speaker_no_bank": str(no_bank), "utterances": len(files),
             "bank_frames": int(speaker.metadata.get("bank_frames", 0))}
 

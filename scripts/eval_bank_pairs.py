@@ -45,7 +45,8 @@ def enrol(corpus: Corpus, models: Path, target: str, out: Path) -> dict[str, Pat
     files = {"bank": out / f"{target}.tmrvc_speaker", "no_bank": out / f"{target}_no_bank.tmrvc_speaker"}
     out.mkdir(parents=True, exist_ok=True)
     write_speaker_file(files["bank"], speaker)
-    write_speaker_file(files["no_bank"], replace(speaker, bank_keys=None, bank_values=None))
+    meta = {k: v for k, v in speaker.metadata.items() if k != "bank_frames"}
+    write_speaker_file(files["no_bank"], replace(speaker, bank_keys=None, bank_values=None, metadata=meta))
     print(f"[pairs] enrolled {target}: {len(clips)} clips, bank of {speaker.metadata.get('bank_frames', 0)} frames",
           flush=True)
     return files
