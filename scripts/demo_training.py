@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ import yaml
 
 from demo_stages import ROOT, Context, Stage, StageError, sh, uv_run
 from tmrvc_core.dsp import resample
-from tmrvc_core.speaker_file import read_speaker_file, write_speaker_file
+from tmrvc_core.speaker_file import read_speaker_file, without_bank, write_speaker_file
 from tmrvc_export.int8_folder import make_int8_folder
 
 EVAL_RATE = 48000  # held-out audio is converted at a DAW rate
@@ -185,8 +184,7 @@ def stage_enroll(ctx: Context) -> dict:
     # The same speaker without its bank, for the report's before/after row (the converter's own envelopes).
     speaker = read_speaker_file(out)
     no_bank = ctx.out / "target_no_bank.tmrvc_speaker"
-    meta = {k: v for k, v in speaker.metadata.items() if k != "bank_frames"}
-    write_speaker_file(no_bank, replace(speaker, bank_keys=None, bank_values=None, metadata=meta))
+    write_speaker_file(no_bank, without_bank(speaker))
     return {"speaker": str(out), "speaker_no_bank": str(no_bank), "utterances": len(files),
             "bank_frames": int(speaker.metadata.get("bank_frames", 0))}
 

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_speaker_bank_ceiling import GAP_KEYS, Corpus, _print, brackets, gap  # noqa: E402
-from tmrvc_core.speaker_file import write_speaker_file  # noqa: E402
+from tmrvc_core.speaker_file import without_bank, write_speaker_file  # noqa: E402
 from tmrvc_eval.cli import main as run_eval  # noqa: E402
 from tmrvc_train.enroll_zero_shot import enrol_clips  # noqa: E402
 
@@ -45,8 +45,7 @@ def enrol(corpus: Corpus, models: Path, target: str, out: Path) -> dict[str, Pat
     files = {"bank": out / f"{target}.tmrvc_speaker", "no_bank": out / f"{target}_no_bank.tmrvc_speaker"}
     out.mkdir(parents=True, exist_ok=True)
     write_speaker_file(files["bank"], speaker)
-    meta = {k: v for k, v in speaker.metadata.items() if k != "bank_frames"}
-    write_speaker_file(files["no_bank"], replace(speaker, bank_keys=None, bank_values=None, metadata=meta))
+    write_speaker_file(files["no_bank"], without_bank(speaker))
     print(f"[pairs] enrolled {target}: {len(clips)} clips, bank of {speaker.metadata.get('bank_frames', 0)} frames",
           flush=True)
     return files

@@ -25,7 +25,6 @@ BUILD = Path(os.environ.get("TMRVC_BUILD_DIR", ROOT / "build"))
 DRIVER = BUILD / "tmrvc-plugin" / "plugin-enrol-driver"
 
 
-
 def test_plugin_enrolment_matches_tmrvc_enroll(tiny_models: Path, tmp_path: Path) -> None:
     if os.environ.get("TMRVC_BUILD_PLUGIN") == "0":  # as plugin_support.plugin_or_skip: only an explicit opt-out
         pytest.skip("plugin not built (TMRVC_BUILD_PLUGIN=0)")

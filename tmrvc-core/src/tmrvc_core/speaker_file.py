@@ -13,7 +13,7 @@ import json
 import math
 import struct
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,12 @@ def _check_metadata(meta: Any) -> None:
                                    f"numbers, got {preset!r}")
         if not all(math.isfinite(float(v)) for v in preset):
             raise SpeakerFileError(f"non-finite value in metadata voice_source_preset: {preset!r}")
+
+
+def without_bank(speaker: SpeakerFile) -> SpeakerFile:
+    """The same speaker with no bank (and no ``bank_frames`` metadata): the converter's own envelopes."""
+    meta = {k: v for k, v in speaker.metadata.items() if k != "bank_frames"}
+    return replace(speaker, bank_keys=None, bank_values=None, metadata=meta)
 
 
 def encode_speaker_file(speaker: SpeakerFile) -> bytes:

@@ -26,7 +26,7 @@ from tmrvc_core.dsp import f0_track, log_mel, magnitude_phase, resample
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_data.audio_io import read_mono
 from tmrvc_data.voice_source import voice_source_targets
-from tmrvc_train.enroll_bank import build_bank
+from tmrvc_train.enroll_bank import with_bank
 from tmrvc_train.distill.timbre_warp import content_input
 from tmrvc_train.losses import FeaturesToMel
 from tmrvc_train.models import ConverterLoRA, StudentModels, load_checkpoint, unpack_lora_delta
@@ -58,15 +58,13 @@ class EnrollConfig:
 
 @dataclass
 class Utt:
-    """One enrolment utterance: mel (80, T), f0_in (1, T), feats (513, T), f0_hz (T,), mag (513, T), audio at
-    the model rate."""
+    """One enrolment utterance: mel (80, T), f0_in (1, T), feats (513, T), f0_hz (T,), mag (513, T)."""
 
     mel: torch.Tensor
     f0_in: torch.Tensor
     feats: torch.Tensor
     f0_hz: np.ndarray
     mag: np.ndarray
-    audio: np.ndarray
 
 
 def load_utterances(paths: Sequence[Path]) -> list[Utt]:
@@ -81,7 +79,7 @@ def load_utterances(paths: Sequence[Path]) -> list[Utt]:
         mag, _ = magnitude_phase(x24)
         f0 = f0_track(x24)
         utts.append(Utt(torch.from_numpy(log_mel(mag).astype(np.float32)), torch.from_numpy(f0_model_input(f0))[None],
-                        torch.from_numpy(features_from_mag(mag)), f0, mag, x24))
+                        torch.from_numpy(features_from_mag(mag)), f0, mag))
     n = len(utts)
     if n > MAX_UTTERANCES or (n < MIN_UTTERANCES and total < MIN_TOTAL_SECONDS):
         raise ValueError(f"enrolment: expected {MIN_UTTERANCES}–{MAX_UTTERANCES} utterances or at least "
@@ -191,11 +189,9 @@ def main(cfg: EnrollConfig) -> SpeakerFile:
     if cfg.voice_source_preset:
         vs = np.mean([voice_source_targets(u.mag, u.f0_hz) for u in utts], axis=0)
         meta["voice_source_preset"] = [float(v) for v in vs]
-    bank = build_bank(Path(cfg.models), [u.audio for u in utts], max(cfg.threads, 1)) if cfg.bank else None
-    if bank is not None:
-        meta["bank_frames"] = int(len(bank[0]))
-    speaker = SpeakerFile(emb.numpy().astype(np.float32), delta.numpy().astype(np.float32), meta,
-                          bank_keys=bank[0] if bank else None, bank_values=bank[1] if bank else None)
+    speaker = SpeakerFile(emb.numpy().astype(np.float32), delta.numpy().astype(np.float32), meta)
+    if cfg.bank:
+        speaker = with_bank(speaker, Path(cfg.models), [(u.mag, u.f0_hz) for u in utts], max(cfg.threads, 1))
     Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
     write_speaker_file(cfg.out, speaker)
     trend = f"LoRA loss {curve[0]:.3f} -> {curve[-1]:.3f}" if curve else "zero-shot LoRA (no fine-tuning)"

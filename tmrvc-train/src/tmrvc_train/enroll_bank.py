@@ -1,20 +1,22 @@
 """The speaker bank of an enrolment (docs/speaker-bank.md), without PyTorch: the model folder's own
 content_encoder.onnx run hop by hop over each clip, exactly as the engine runs it, gives the keys; the clip's log
-magnitudes and YIN F0 give the values (tmrvc_core.dsp.envelopes). Both enrolment paths (fine-tuned and
+magnitudes and YIN F0 (computed once by the enrolment, which needs them anyway) give the values (tmrvc_core.dsp.envelopes). Both enrolment paths (fine-tuned and
 zero-shot) call this, so a speaker file holds the same bank whichever made it. Must not import torch.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from tmrvc_core import constants as K
-from tmrvc_core.dsp import f0_to_model_input, f0_track, log_mel, magnitude_phase
+from tmrvc_core.dsp import f0_to_model_input, log_mel
 from tmrvc_core.dsp.envelopes import bank_values
+from tmrvc_core.speaker_file import SpeakerFile
 
 
 def bank_spec(models: Path) -> dict | None:
@@ -48,19 +50,19 @@ class StreamingContent:
         return out
 
 
-def build_bank(models: Path, audio: Sequence[np.ndarray], threads: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
-    """Clips at the model rate → (keys (n, d_content − 1), values (n, value_size)), or None when the models have no
-    bank. Frames of digital silence are left out; more than `bank_frames` frames are thinned evenly over the
-    whole enrolment. Raises ValueError when fewer than `bank_min_frames` frames remain."""
+def build_bank(models: Path, analyses: Sequence[tuple[np.ndarray, np.ndarray]],
+               threads: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each clip's magnitudes (n_bins, T) and YIN F0 (T,), as the enrolment already computed them (the model rate,
+    tmrvc_core.dsp) → (keys (n, d_content − 1), values (n, value_size)), or None when the models have no bank.
+    Frames of digital silence are left out; more than `bank_frames` frames are thinned evenly over the whole
+    enrolment. Raises ValueError when fewer than `bank_min_frames` frames remain."""
     spec = bank_spec(models)
     if spec is None:
         return None
     content = StreamingContent(models, threads)
     knots = np.asarray(spec["knots_hz"], np.float64)
     keys, values = [], []
-    for x in audio:
-        mag, _ = magnitude_phase(np.asarray(x, np.float64))
-        f0 = f0_track(np.asarray(x, np.float64))
+    for mag, f0 in analyses:
         n = min(mag.shape[1], len(f0))
         mag, f0 = mag[:, :n], f0[:n]
         c = content(log_mel(mag), f0_to_model_input(f0))
@@ -80,3 +82,14 @@ def build_bank(models: Path, audio: Sequence[np.ndarray], threads: int = 1) -> t
                          f"{spec['value_size']} (knots_hz in metadata.json does not match value_size)")
     norms = np.linalg.norm(keys_a, axis=1, keepdims=True)
     return (keys_a / np.maximum(norms, 1e-12)).astype(np.float32), values_a.astype(np.float32)
+
+
+def with_bank(speaker: SpeakerFile, models: Path, analyses: Sequence[tuple[np.ndarray, np.ndarray]],
+              threads: int = 1) -> SpeakerFile:
+    """``speaker`` with the bank of these clips (and metadata ``bank_frames``); unchanged when the models have no
+    bank."""
+    bank = build_bank(models, analyses, threads)
+    if bank is None:
+        return speaker
+    return replace(speaker, bank_keys=bank[0], bank_values=bank[1],
+                   metadata={**speaker.metadata, "bank_frames": int(len(bank[0]))})

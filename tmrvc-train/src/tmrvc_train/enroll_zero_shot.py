@@ -24,7 +24,7 @@ import soundfile as sf
 from tmrvc_core import constants as K
 from tmrvc_core.dsp import f0_track, log_mel, magnitude_phase, resample
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
-from tmrvc_train.enroll_bank import build_bank
+from tmrvc_train.enroll_bank import with_bank
 
 MIN_UTTERANCES, MAX_UTTERANCES, MIN_TOTAL_SECONDS = K.ENROL_MIN_UTTERANCES, K.ENROL_MAX_UTTERANCES, \
     K.ENROL_MIN_TOTAL_SECONDS
@@ -74,7 +74,7 @@ def enrol_clips(models: Path, clips: Sequence[tuple[np.ndarray, int]], name: str
     opts.intra_op_num_threads = max(1, threads)
     session = ort.InferenceSession(str(enc_path), opts, providers=["CPUExecutionProvider"])
     max_frames = int(K.SPEAKER_MAX_SECONDS * K.SAMPLE_RATE / K.HOP_LENGTH)
-    embs, loras, log_f0, frames = [], [], [], 0
+    embs, loras, log_f0, analyses, frames = [], [], [], [], 0
     for x in audio:
         if len(x) < K.HOP_LENGTH:
             raise ValueError("enrolment: a clip is shorter than one hop (10 ms)")
@@ -86,6 +86,7 @@ def enrol_clips(models: Path, clips: Sequence[tuple[np.ndarray, int]], name: str
         loras.append(lora[0].astype(np.float64))
         f0 = f0_track(x)
         log_f0.append(np.log(f0[f0 > 0]))
+        analyses.append((mag, f0))
     voiced = np.concatenate(log_f0)
     if voiced.size == 0:
         raise ValueError("enrolment audio holds no voiced frames (no F0 found)")
@@ -95,11 +96,8 @@ def enrol_clips(models: Path, clips: Sequence[tuple[np.ndarray, int]], name: str
             "model_id": mid, "n_utterances": n, "total_seconds": float(frames * K.HOP_LENGTH / K.SAMPLE_RATE),
             "f0_log_mean": float(voiced.mean()), "f0_log_std": float(voiced.std()),
             "enrolment": {"mode": "zero-shot", "steps": 0}}
-    bank = build_bank(models, audio, threads) if use_bank else None
-    if bank is not None:
-        meta["bank_frames"] = int(len(bank[0]))
-    return SpeakerFile(emb.astype(np.float32), np.mean(loras, axis=0).astype(np.float32), meta,
-                       bank_keys=bank[0] if bank else None, bank_values=bank[1] if bank else None)
+    speaker = SpeakerFile(emb.astype(np.float32), np.mean(loras, axis=0).astype(np.float32), meta)
+    return with_bank(speaker, models, analyses, threads) if use_bank else speaker
 
 
 def main(cfg: ZeroShotConfig) -> SpeakerFile:
