@@ -1,5 +1,6 @@
 """`make demo CORPUS=real`: the real corpus's config, its held-out pair, and recipe configs whose content encoder
-has enough phone classes for the real corpus's inventory (the synthetic recipe is left as it is)."""
+has enough phone classes for the real corpus's inventory and a longer content stage (the synthetic recipe is left
+as it is)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from demo_stages import Context  # noqa: E402
-from demo_training import REAL_DEMO_SOURCES, REAL_DEMO_TARGET, REAL_POSTERIOR_CLASSES, TRAIN_CHAIN  # noqa: E402
+from demo_training import REAL_CONTENT_STEPS, REAL_DEMO_SOURCES, REAL_DEMO_TARGET, REAL_POSTERIOR_CLASSES  # noqa: E402
+from demo_training import TRAIN_CHAIN  # noqa: E402
 from demo_training import corpus_config, stage_config  # noqa: E402
 from tmrvc_data.config import build_config  # noqa: E402
 from tmrvc_data.make_corpus import CorpusConfig, split_voices  # noqa: E402
@@ -30,6 +32,8 @@ def test_real_corpus_config_holds_out_the_demo_pair_and_never_the_reserved_voice
             if voice in group:
                 assert not set(group) & set(split["train"])
     assert cfg.siblings_per_voice > 0
+    # every English voice teaches festival's phone classes, with the training-only English sentences
+    assert cfg.espeak_english_phones == "festival" and cfg.train_only_sentences
     assert {voice_by_name(v).language for v in split["train"]} >= {"en", "cs", "hi", "ru", "fi"}
 
 
@@ -43,4 +47,7 @@ def test_real_recipe_widens_phone_classes_only_for_the_real_corpus(tmp_path: Pat
         if enc.get("posterior_classes"):
             assert derived["models"]["content_encoder"]["posterior_classes"] == REAL_POSTERIOR_CLASSES
             derived["models"]["content_encoder"]["posterior_classes"] = enc["posterior_classes"]
+        if step == "content":
+            assert derived["steps"] == REAL_CONTENT_STEPS > original["steps"]
+            derived["steps"] = original["steps"]
         assert derived == original, step  # nothing else changes

@@ -24,7 +24,8 @@ from tqdm import tqdm
 from tmrvc_data.audio_io import write_wav
 from tmrvc_data.config import config_to_dict, run_cli
 from tmrvc_data.manifest import Utterance, write_manifest
-from tmrvc_data.sentences import sentence_name, sentences_for
+from tmrvc_data.phone_map import espeak_to_festival
+from tmrvc_data.sentences import TRAIN_ONLY_SENTENCES, sentence_name, sentences_for, train_only_sentence_name
 from tmrvc_data.speaker_augment import sibling_job, sibling_name, sibling_params
 from tmrvc_data.synth import EspeakSynth, VoiceSpec, festival_synth, flite_synth
 from tmrvc_data.voices import BUILTIN_VOICES, SAME_PERSON, voice_by_name
@@ -40,7 +41,10 @@ class CorpusConfig:
     first N sentences of each language (0 = all); the sentence split is drawn per language, n_val_sentences /
     n_test_sentences for English and the *_other counts for the other languages (16 sentences each); siblings_per_voice:
     speakers made from every real-recorded training voice by speaker augmentation (speaker_augment.py), each a
-    training speaker of its own (held-out voices are never augmented)."""
+    training speaker of its own (held-out voices are never augmented); espeak_english_phones: 'espeak' (espeak-ng's
+    own phoneme names) or 'festival' (named in festival's English set, phone_map.py, so espeak and festival English
+    voices teach the same classes); train_only_sentences: add sentences.TRAIN_ONLY_SENTENCES to English, always in
+    the training split (the held-out draw over the other sentences is unchanged)."""
 
     out: str = "data/synthetic"
     voices: tuple[str, ...] = ()
@@ -54,6 +58,8 @@ class CorpusConfig:
     n_val_sentences_other: int = 1
     n_test_sentences_other: int = 4
     siblings_per_voice: int = 0
+    espeak_english_phones: str = "espeak"
+    train_only_sentences: bool = False
     seed: int = 1234
     workers: int = 2
     progress: bool = True
@@ -85,28 +91,38 @@ def _synth(spec: VoiceSpec, text: str):  # type: ignore[no-untyped-def]
     raise ValueError(f"voice '{spec.name}': unknown engine '{spec.engine}'")
 
 
-def _job(args: tuple[VoiceSpec, str, str, str]) -> tuple[str, str, float, int]:
-    """Synthesise one (voice, sentence) unless its files exist. Returns (voice, sentence, duration, rate)."""
-    spec, sent_name, text, out = args
+def _job(args: tuple[VoiceSpec, str, str, str, str]) -> tuple[str, str, float, int]:
+    """Synthesise one (voice, sentence) unless its files exist with the wanted phone set.
+    Returns (voice, sentence, duration, rate)."""
+    spec, sent_name, text, out, espeak_english = args
     stem = f"{spec.name}__{sent_name}"
     wav = Path(out) / "wavs" / spec.name / f"{stem}.wav"
     phon = Path(out) / "phones" / spec.name / f"{stem}.json"
+    wanted_set = phone_set(spec, espeak_english)
     if wav.is_file() and phon.is_file():
         meta = json.loads(phon.read_text())
-        return spec.name, sent_name, meta["duration"], meta["sample_rate"]
+        if meta["phone_set"] == wanted_set:
+            return spec.name, sent_name, meta["duration"], meta["sample_rate"]
     x, sr, phones = _synth(spec, text)
     if len(x) == 0:
         raise ValueError(f"{spec.name} produced no audio for {sent_name}")
+    if wanted_set != phone_set(spec):
+        phones = espeak_to_festival(phones)
     write_wav(wav, x, sr)
     phon.parent.mkdir(parents=True, exist_ok=True)
-    phon.write_text(json.dumps({"phone_set": phone_set(spec), "sample_rate": sr, "duration": len(x) / sr,
+    phon.write_text(json.dumps({"phone_set": wanted_set, "sample_rate": sr, "duration": len(x) / sr,
                                 "phones": [[p, round(a, 5), round(b, 5)] for p, a, b in phones]}))
     return spec.name, sent_name, len(x) / sr, sr
 
 
-def phone_set(spec: VoiceSpec) -> str:
-    """Namespace of a voice's phone names: flite speaks festival's (CMU) English phone set."""
-    return "espeak" if spec.engine == "espeak" else "festival"
+def phone_set(spec: VoiceSpec, espeak_english: str = "espeak") -> str:
+    """Namespace of a voice's phone names: flite speaks festival's (CMU) English phone set; espeak's English
+    phonemes are renamed into it when `espeak_english` is 'festival'."""
+    if espeak_english not in ("espeak", "festival"):
+        raise ValueError(f"espeak_english_phones must be 'espeak' or 'festival', got {espeak_english!r}")
+    if spec.engine != "espeak":
+        return "festival"
+    return "festival" if espeak_english == "festival" and spec.language == "en" else "espeak"
 
 
 def split_voices(names: Sequence[str], cfg: CorpusConfig) -> dict[str, list[str]]:
@@ -182,13 +198,18 @@ def main(cfg: CorpusConfig) -> list[Utterance]:
         texts = sentences_for(lang)
         n = min(cfg.n_sentences or len(texts), len(texts))
         by_language[lang] = {sentence_name(lang, i): texts[i] for i in range(n)}
-    sentences = {name: text for sents in by_language.values() for name, text in sents.items()}
-    n_sent = len(sentences)
     splits = {"voices": split_voices([s.name for s in specs], cfg),
               "sentences": split_sentences(by_language, cfg)}
+    if cfg.train_only_sentences and "en" in by_language:
+        extra = {train_only_sentence_name(i): text for i, text in enumerate(TRAIN_ONLY_SENTENCES)}
+        by_language["en"].update(extra)
+        splits["sentences"]["train"] = sorted(splits["sentences"]["train"] + list(extra))
+    sentences = {name: text for sents in by_language.values() for name, text in sents.items()}
+    n_sent = len(sentences)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(spec, name, text, str(out)) for spec in specs for name, text in by_language[spec.language].items()]
+    jobs = [(spec, name, text, str(out), cfg.espeak_english_phones)
+            for spec in specs for name, text in by_language[spec.language].items()]
     language = {s.name: s.language for s in specs}
     results = []
     with mp.get_context("fork").Pool(max(1, cfg.workers), maxtasksperchild=1) as pool:

@@ -55,6 +55,56 @@ SENTENCES: tuple[str, ...] = (
 )
 
 
+# More English for training only (CorpusConfig.train_only_sentences): other words and sound sequences for the
+# content encoder, named t000, t001, ...; never drawn into a held-out split, so the held-out sentences stay the same.
+TRAIN_ONLY_SENTENCES: tuple[str, ...] = (
+    "Could you show me the way to the nearest post office?",
+    "The boy threw the ball over the fence into the yard.",
+    "Fresh orange juice tastes best in the early morning.",
+    "Thick fog hid the ships waiting outside the harbour.",
+    "She measured the flour and poured it into a bowl.",
+    "Every Thursday we visit our uncle in the city.",
+    "The judge listened carefully and then shook his head.",
+    "Bright yellow flowers grew along the edge of the path.",
+    "My father fixed the broken chair with glue and a nail.",
+    "The choir sang loudly while the bells were ringing.",
+    "Join us for lunch at the new place near the church.",
+    "A thin layer of ice covered the pond this winter.",
+    "The nurse checked his pulse and wrote down the number.",
+    "We should leave now if we want to catch the boat.",
+    "Those shoes are too big for a child of his age.",
+    "The engine made a strange noise on the way home.",
+    "Four young foxes were hiding behind the old barn.",
+    "He usually takes the bus to work on Monday.",
+    "The queen wore a purple gown and a golden crown.",
+    "Wash your hands with soap before you eat anything.",
+    "The cowboy rode his horse through the dusty valley.",
+    "Our neighbours bought a noisy puppy last week.",
+    "I think the weather will change by the weekend.",
+    "The pupils drew pictures of boats and whales.",
+    "Very few people knew the answer to that question.",
+    "The guard pushed the heavy gate and it moved slowly.",
+    "Hot chocolate with cream is good on a cold evening.",
+    "The voice on the phone sounded tired but happy.",
+    "Mother hung the wet clothes outside to dry.",
+    "The jury took three hours to reach a decision.",
+    "A flock of geese flew south over the quiet town.",
+    "Bring a pencil, a ruler and some paper to class.",
+    "The thief escaped through an open window at night.",
+    "Our garden fills with roses in the month of June.",
+    "She whispered something funny into my ear.",
+    "The boiled potatoes were soft and full of butter.",
+    "Nobody noticed the small mouse under the sofa.",
+    "Check the oil and the tyres before a long journey.",
+    "He played the violin at the wedding on Saturday.",
+    "Thunder shook the windows of the little house.",
+)
+
+
+def train_only_sentence_name(index: int) -> str:
+    return f"t{index:03d}"
+
+
 def sentences_for(language: str) -> tuple[str, ...]:
     """The corpus sentences of `language` ('en', 'cs', 'fi', 'it', 'ca', 'ru', 'hi', 'mr', 'te')."""
     from tmrvc_data import sentences_world as w
