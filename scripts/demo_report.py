@@ -127,6 +127,19 @@ def figures(ctx: Context) -> list[str]:
     return lines
 
 
+def phones_section(results: dict) -> list[str]:
+    """The content encoder's frame phone accuracy per voice (argmax of its posteriors against the synthesiser's
+    labels, speech frames), held-out voices first."""
+    ph = results.get("phones", {})
+    if not ph.get("rows"):
+        return [ph.get("note", "(not measured)")]
+    lines = ["| split | voice | group | accuracy (speech frames) | accuracy (all frames) | speech frames |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['split']} | {r['voice']} | {r['group']} | {r['accuracy_speech']:.3f} | {r['accuracy']:.3f} | "
+              f"{r['speech_frames']} |" for r in ph["rows"]]
+    return lines
+
+
 def training_section(results: dict) -> list[str]:
     t = results.get("train", {})
     lines = [f"- {k}: {v:.0f} s" for k, v in t.get("stage_seconds", {}).items()]
@@ -157,6 +170,8 @@ def write_report(ctx: Context) -> Path:
              *parity_lines(parity),
              f"- VST3 plugin in pedalboard vs tmrvc-convert: max abs {plugin.get('max_abs_vs_tmrvc_convert', '–')}"
              f" (bundle `{plugin.get('bundle')}`)", "",
+             "## Content encoder: frame phone accuracy (held-out voices and sentences; training voices for scale)", "",
+             *phones_section(r), "",
              "## Training", "", *training_section(r), "",
              "## Stage wall times (s)", "", *[f"- {k}: {v:.0f}" for k, v in stage_times.items()], ""]
     path = ctx.out / "report.md"

@@ -116,6 +116,20 @@ def scaled_steps(config: Path, scale: float) -> dict[str, int]:
     return scaled
 
 
+def stage_phones(ctx: Context) -> dict:
+    """Frame phone accuracy of the trained content encoder on the held-out and validation voices (issue 18, step 4):
+    can it name phones of voices it never heard? Also two training voices, for scale."""
+    from eval_phone_accuracy import accuracy_rows  # noqa: PLC0415
+
+    try:
+        rows = accuracy_rows(ctx.work / "runs/students.pt", ctx.work / "cache", ["test", "val"])
+    except ValueError as exc:  # a content encoder with free features has no phones to score
+        return {"rows": [], "note": str(exc)}
+    train = [r for r in accuracy_rows(ctx.work / "runs/students.pt", ctx.work / "cache", ["train"], max_utts=4)
+             if "_aug" not in r["voice"]]
+    return {"rows": rows + train[:: max(1, len(train) // 4)][:4]}
+
+
 def stage_export(ctx: Context) -> dict:
     models = ctx.out / "models"
     if models.exists():
@@ -199,6 +213,7 @@ TRAINING_STAGES = [
     Stage("preprocess", stage_preprocess, lambda c: [c.work / "preprocessed/manifest.jsonl"]),
     Stage("cache", stage_cache, lambda c: [c.work / "cache"]),
     Stage("train", stage_train, lambda c: [c.work / "runs/students.pt"]),
+    Stage("phones", stage_phones, lambda c: []),
     Stage("export", stage_export, lambda c: [c.out / "models/metadata.json", c.out / "models-int8/metadata.json"]),
     Stage("eval_set", stage_eval_set, lambda c: [c.work / "evalset/source"]),
     Stage("enroll", stage_enroll, lambda c: [c.out / "target.tmrvc_speaker", c.out / "target_no_bank.tmrvc_speaker"]),

@@ -22,9 +22,13 @@ def test_quick_demo_runs_every_stage_and_writes_the_report(tmp_path: Path) -> No
                           capture_output=True, text=True, timeout=2400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = (out / "report.md").read_text()
-    for section in ("## Quality", "## Speed", "## Latency", "## Python ↔ C++ parity", "## Training"):
+    for section in ("## Quality", "## Speed", "## Latency", "## Python ↔ C++ parity", "## Content encoder",
+                    "## Training"):
         assert section in report, section
     results = json.loads((out / "results.json").read_text())
+    # the content encoder's phone accuracy, held-out voices included, each a fraction
+    phones = results["phones"]["rows"]
+    assert any(r["split"] == "test" for r in phones) and all(0.0 <= r["accuracy_speech"] <= 1.0 for r in phones)
     assert results["parity"]["snr_db"] >= 60.0
     for row in results["latency"]["rows"]:
         assert abs(row["measured"] - row["reported"]) <= 1, row
