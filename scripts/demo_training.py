@@ -71,9 +71,15 @@ def stage_preprocess(ctx: Context) -> dict:
     return {"dir": str(ctx.work / "preprocessed")}
 
 
+def cache_overrides(ctx: Context) -> list[str]:
+    """The real corpus speaks nine languages: its phones are named from one set (tmrvc_data/phone_classes.py)."""
+    return ["--phone_classes", "shared"] if ctx.corpus == "real" and not ctx.quick else []
+
+
 def stage_cache(ctx: Context) -> dict:
     sh(uv_run("tmrvc-build-cache", "--config", ROOT / "configs/data/cache.yaml",
-              "--manifest", ctx.work / "preprocessed/manifest.jsonl", "--out", ctx.work / "cache"),
+              "--manifest", ctx.work / "preprocessed/manifest.jsonl", "--out", ctx.work / "cache",
+              *cache_overrides(ctx)),
        ctx.work / "logs/cache.log")
     return {"dir": str(ctx.work / "cache"), "bytes": sum(f.stat().st_size for f in (ctx.work / "cache").rglob("*") if f.is_file())}
 

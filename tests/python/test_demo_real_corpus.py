@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from demo_stages import Context  # noqa: E402
 from demo_training import REAL_CONTENT_STEPS, REAL_DEMO_SOURCES, REAL_DEMO_TARGET, REAL_POSTERIOR_CLASSES  # noqa: E402
-from demo_training import TRAIN_CHAIN  # noqa: E402
+from demo_training import TRAIN_CHAIN, cache_overrides  # noqa: E402
 from demo_training import corpus_config, stage_config  # noqa: E402
 from tmrvc_data.config import build_config  # noqa: E402
 from tmrvc_data.make_corpus import CorpusConfig, split_voices  # noqa: E402
@@ -34,6 +34,9 @@ def test_real_corpus_config_holds_out_the_demo_pair_and_never_the_reserved_voice
     assert cfg.siblings_per_voice > 0
     # every English voice teaches festival's phone classes, with the training-only English sentences
     assert cfg.espeak_english_phones == "festival" and cfg.train_only_sentences
+    # ... and the nine languages' phones are named from one set in the cache (the synthetic demo keeps its own)
+    assert cache_overrides(ctx) == ["--phone_classes", "shared"]
+    assert cache_overrides(Context(out=Path("/nonexistent"), quick=False, corpus="synthetic")) == []
     assert {voice_by_name(v).language for v in split["train"]} >= {"en", "cs", "hi", "ru", "fi"}
 
 

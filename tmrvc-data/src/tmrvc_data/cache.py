@@ -26,6 +26,7 @@ from tmrvc_data.audio_io import read_mono
 from tmrvc_core.constants import SAMPLE_RATE
 from tmrvc_data.config import config_to_dict, run_cli
 from tmrvc_data.manifest import Utterance, read_manifest, resolve
+from tmrvc_data.phone_classes import shared_phones
 from tmrvc_data.teachers import PhonemeTeacher, make_content_teacher, make_speaker_teacher
 from tmrvc_data.voice_source import voice_source_targets
 
@@ -35,7 +36,9 @@ SILENCE_PHONE = "<sil>"
 @dataclass(frozen=True)
 class CacheConfig:
     """Settings of `tmrvc-build-cache`. content_teacher: none | hf (transformers folder in
-    content_checkpoint); phonemes: auto | on | off; speaker_teacher: none | ecapa | torchscript."""
+    content_checkpoint); phonemes: auto | on | off; speaker_teacher: none | ecapa | torchscript; phone_classes:
+    per_language (the synthesiser's own phone names) | shared (every language's festival phones named by the nearest
+    English phone, tmrvc_data/phone_classes.py)."""
 
     manifest: str = "data/preprocessed/manifest.jsonl"
     out: str = "data/cache"
@@ -46,6 +49,7 @@ class CacheConfig:
     content_layer: int = -1
     speaker_teacher: str = "none"
     speaker_checkpoint: str = ""
+    phone_classes: str = "per_language"
     workers: int = 2
     progress: bool = True
 
@@ -72,7 +76,7 @@ def _dsp_job(args: tuple[dict, str, str, str]) -> dict:
             np.save(p, arrays[k])
     return {"utt_id": u.utt_id, "speaker": u.speaker, "split": u.split, "sentence": u.sentence,
             "n_frames": n_frames, "duration": u.duration, "path": str(resolve(Path(manifest), u)),
-            "phones": u.extra.get("phones", "") if isinstance(u.extra, dict) else ""}
+            "phones": u.extra.get("phones", "") if isinstance(u.extra, dict) else "", "language": u.language}
 
 
 def _phone_file(manifest: Path, rel: str) -> dict:
@@ -80,14 +84,24 @@ def _phone_file(manifest: Path, rel: str) -> dict:
     return json.loads(p.read_text())
 
 
-def build_inventory(manifest: Path, utts: list[Utterance]) -> list[str]:
+def utterance_phones(d: dict, language: str, phone_classes: str) -> list:
+    """A phone file's (phone, start_s, end_s) items, named as `phone_classes` asks (festival's phones only: an espeak
+    phone set keeps its names)."""
+    if phone_classes not in ("per_language", "shared"):
+        raise ValueError(f"phone_classes must be per_language or shared, got {phone_classes!r}")
+    if phone_classes == "shared" and d["phone_set"] == "festival":
+        return shared_phones(d["phones"], language)
+    return d["phones"]
+
+
+def build_inventory(manifest: Path, utts: list[Utterance], phone_classes: str = "per_language") -> list[str]:
     """Sorted `<phone_set>:<phone>` inventory over the corpus, SILENCE_PHONE first."""
     seen = set()
     for u in utts:
         rel = u.extra.get("phones") if isinstance(u.extra, dict) else None
         if rel:
             d = _phone_file(manifest, rel)
-            seen.update(f"{d['phone_set']}:{p}" for p, _, _ in d["phones"])
+            seen.update(f"{d['phone_set']}:{p}" for p, _, _ in utterance_phones(d, u.language, phone_classes))
     return [SILENCE_PHONE] + sorted(seen)
 
 
@@ -98,7 +112,9 @@ def _teacher_pass(cfg: CacheConfig, records: list[dict], progress: bool) -> dict
     want_ph = cfg.phonemes == "on" or (cfg.phonemes == "auto" and any(r["phones"] for r in records))
     if cfg.phonemes not in ("auto", "on", "off"):
         raise ValueError(f"phonemes must be auto, on or off, got {cfg.phonemes!r}")
-    ph = PhonemeTeacher(build_inventory(manifest, utts)) if want_ph else None
+    if cfg.phone_classes not in ("per_language", "shared"):
+        raise ValueError(f"phone_classes must be per_language or shared, got {cfg.phone_classes!r}")
+    ph = PhonemeTeacher(build_inventory(manifest, utts, cfg.phone_classes)) if want_ph else None
     if ph is not None:
         (out / "phones.json").write_text(json.dumps(ph.inventory))
     content = make_content_teacher(cfg.content_teacher, cfg.content_checkpoint, cfg.content_layer)
@@ -108,11 +124,12 @@ def _teacher_pass(cfg: CacheConfig, records: list[dict], progress: bool) -> dict
     if not (ph or content or speaker):
         return dims
     for r in tqdm(records, desc="teachers", disable=not progress):
-        _teachers_one(r, out, manifest, ph, content, speaker)
+        _teachers_one(r, out, manifest, ph, content, speaker, cfg.phone_classes)
     return dims
 
 
-def _teachers_one(r: dict, out: Path, manifest: Path, ph, content, speaker) -> None:  # type: ignore[no-untyped-def]
+def _teachers_one(r: dict, out: Path, manifest: Path, ph, content, speaker,  # type: ignore[no-untyped-def]
+                  phone_classes: str) -> None:
     uid, n = r["utt_id"], r["n_frames"]
     targets = {"phones": ph is not None and bool(r["phones"]), "content": content is not None,
                "spk": speaker is not None}
@@ -123,7 +140,7 @@ def _teachers_one(r: dict, out: Path, manifest: Path, ph, content, speaker) -> N
     for k in todo:
         if k == "phones":
             d = _phone_file(manifest, r["phones"])
-            arr = ph.ids(d["phones"], d["phone_set"], n)
+            arr = ph.ids(utterance_phones(d, r.get("language", "en"), phone_classes), d["phone_set"], n)
         elif k == "content":
             arr = content(x, n, None).astype(np.float16)
         else:
