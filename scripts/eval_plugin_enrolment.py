@@ -84,8 +84,9 @@ def synthesised(source: str, target: str, out: Path, n_refs: int = 2, n_sources:
 
 
 def from_corpus(corpus: Path, source: str, target: str, n_refs: int = 5) -> Material:
-    """Material from a tmrvc-make-corpus folder: the target's training + validation sentences (first 10 s) for
-    enrolment, its test sentences as references, the source's test sentences as sources."""
+    """Material from a tmrvc-make-corpus folder: the target's training + validation sentences, the first 10 s for
+    enrolment and up to n_refs of the others as the judge's references (tmrvc-eval's brackets also take
+    training sentences), and the source's test sentences as sources."""
     splits = json.loads((corpus / "splits.json").read_text())
     utts = {(u["speaker"], u["sentence"]): corpus / u["path"] for u in
             (json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines() if line)}
@@ -93,11 +94,13 @@ def from_corpus(corpus: Path, source: str, target: str, n_refs: int = 5) -> Mate
     def files(voice: str, parts: tuple[str, ...]) -> list[Path]:
         return [utts[(voice, s)] for p in parts for s in splits["sentences"][p] if (voice, s) in utts]
 
-    for v in (source, target):
-        if not files(v, ("train", "val", "test")):
-            raise ValueError(f"voice '{v}' has no utterances in {corpus}")
-    return Material(first_seconds(files(target, ("train", "val")), ENROL_SECONDS),
-                    files(target, ("test",))[:n_refs], files(source, ("test",)))
+    own = files(target, ("train", "val"))
+    enrol = first_seconds(own, ENROL_SECONDS)
+    refs = own[len(enrol):][:n_refs]
+    if len(refs) < 2 or not files(source, ("test",)):
+        raise ValueError(f"{corpus}: {target} has {len(refs)} sentences beyond its 10 s of enrolment (need 2) and "
+                         f"{source} {len(files(source, ('test',)))} test sentences")
+    return Material(enrol, refs, files(source, ("test",)))
 
 
 def plugin_enrol(models: Path, files: list[Path], out_dir: Path) -> Path:
