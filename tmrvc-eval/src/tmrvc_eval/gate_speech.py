@@ -85,7 +85,8 @@ def tolerance(key: str, value: float, n_words: int = 0) -> float:
 
 def outside(table: dict[str, tuple[float, float, float]], n_words: int = 0) -> dict[str, tuple[float, float]]:
     """compare(...) → {metric: (on − off, tolerance)} for the scores that moved by more than their tolerance."""
-    return {k: (d, tolerance(k, a, n_words)) for k, (a, _, d) in table.items() if abs(d) > tolerance(k, a, n_words)}
+    return {k: (d, tolerance(k, a, n_words)) for k, (a, _, d) in table.items()
+            if abs(d) > tolerance(k, a, n_words) + 1e-9}  # a one-word WER change is exactly the tolerance
 
 
 def format_table(rows: dict[str, dict[str, tuple[float, float, float]]]) -> str:
