@@ -30,7 +30,7 @@ import soundfile as sf
 from tmrvc_eval.audio import load, resample
 from tmrvc_eval.cli import EvalConfig
 from tmrvc_eval.cli import main as run_eval
-from tmrvc_eval.gate_speech import compare, format_table, outside, paused_utterance, real_breath
+from tmrvc_eval.gate_speech import compare, format_table, outside, paused_utterance, real_breath, speech_touched
 from tmrvc_eval.metrics.wer import words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,13 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         d = a.out or Path(tmp)
         for sub in ("source", "ground_truth", "target_ref", "conv_off", "conv_on"):
             (d / sub).mkdir(parents=True, exist_ok=True)
-        energies = []
+        energies, touched = [], []
         for u in utts:
             off = convert(a.models, a.speaker, u.source, None, Path(tmp))
             on = convert(a.models, a.speaker, u.source, a.gate, Path(tmp))
             for sub, y in (("source", u.source), ("ground_truth", u.truth), ("conv_off", off), ("conv_on", on)):
                 sf.write(d / sub / f"{u.name}.wav", y, RATE, subtype="FLOAT")
             energies += [(u.name, s, energy_db(off[s[0]:s[1]]), energy_db(on[s[0]:s[1]])) for s in u.non_speech]
+            touched.append((u.name, *speech_touched(u.source, off, on, RATE)))
         for i, r in enumerate(refs):
             sf.write(d / "target_ref" / f"r{i}.wav", r, RATE, subtype="FLOAT")
         (d / "transcripts.json").write_text(json.dumps({u.name: u.text for u in utts}))
@@ -170,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     print("non-speech stretches (output energy, dB): utterance, span s, gate off, gate on")
     for name, (s0, s1), e_off, e_on in energies:
         print(f"  {name:<24} {s0 / RATE:5.2f}-{s1 / RATE:5.2f}  {e_off:7.1f}  {e_on:7.1f}")
+    print("source speech the gate changed (fraction of speech samples; of it in a phrase's first 200 ms):")
+    for name, frac, onset in touched:
+        print(f"  {name:<24} {frac:.3f}  {onset:.3f}")
     print(format_table(tables))
     moved = outside(tables["speech"], n_words)
     print("on speech, outside tolerance (change, tolerance): " + (json.dumps(moved) if moved else "none"))

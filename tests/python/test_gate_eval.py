@@ -1,8 +1,8 @@
 """Issue 19's gate acceptance, "speech unchanged (tmrvc-eval scores within 0.01)", on the tiny models through the
 C++ engine: utterances of two sentences with a pause holding a real breath between them (tmrvc_eval.gate_speech)
 converted with the gate off and at −40 dBFS, then scored by tmrvc-eval with all its judges (speaker similarity,
-MCD against the target voice's parallel sentences, F0, V/UV, level, artefact index, WER), over whole utterances
-and on the source's speech intervals only (`speech_only`). Tolerances: tmrvc_eval.gate_speech.TOLERANCE (0.01 on
+MCD against the target voice's parallel sentences, F0, V/UV, level, artefact index, WER) on the source's speech
+intervals only (`speech_only`); MCD also over whole utterances. Tolerances: tmrvc_eval.gate_speech.TOLERANCE (0.01 on
 0–1 scales, 1 % of scores in dB or cents, one word of WER).
 
 What holds (asserted): scored on speech, the pauses no longer move the scores (MCD moves 1.1 dB over whole
@@ -25,7 +25,8 @@ import soundfile as sf
 from test_gate_formant import GATE_DB, RATE, energy_db, engine_out, espeak
 from tmrvc_eval.cli import EvalConfig
 from tmrvc_eval.cli import main as run_eval
-from tmrvc_eval.gate_speech import compare, format_table, outside, paused_utterance, real_breath
+from tmrvc_eval.gate_speech import (compare, format_table, outside, paused_utterance, real_breath,
+                                    speech_touched)
 from tmrvc_eval.metrics.wer import words
 
 SOURCE, TARGET = "esp_m1", "esp_f2"
@@ -60,23 +61,32 @@ def write_gate_eval_dirs(models: Path, d: Path, convert) -> Path:  # type: ignor
     return d
 
 
-def scores(d: Path, speech_only: bool) -> dict[str, tuple[float, float, float]]:
-    """tmrvc-eval gate off and on → compare(...). The outputs are aligned (max_lag_s 0). WER only on speech (the
-    recogniser is the slowest judge)."""
+def speech_scores(d: Path) -> dict[str, tuple[float, float, float]]:
+    """tmrvc-eval on speech only, gate off and on → compare(...). The outputs are aligned (max_lag_s 0)."""
     def run(conv: str) -> dict:
         return run_eval(EvalConfig(converted=str(d / conv), source=str(d / "source"),
                                    target_ref=str(d / "target_ref"), ground_truth=str(d / "ground_truth"),
-                                   transcripts=str(d / "transcripts.json"),
-                                   out=str(d / f"eval_{conv}_{int(speech_only)}"), n_plots=0,
-                                   speech_only=speech_only, max_lag_s=0.0, wer=speech_only,
-                                   progress=False))["summary"]
+                                   transcripts=str(d / "transcripts.json"), out=str(d / f"eval_{conv}"), n_plots=0,
+                                   speech_only=True, max_lag_s=0.0, progress=False))["summary"]
     table = compare(run("conv_off"), run("conv_on"))
-    if not speech_only:
-        return table
     expected = {"speaker_similarity_converted_to_target", "mcd_db", "f0_correlation", "f0_rmse_cents", "vuv_error",
                 "loudness_rms_ratio_mean", "artefact_index_converted_db", "wer_converted"}
     assert expected <= set(table), f"metrics missing from the comparison: {expected - set(table)}"
     return table
+
+
+def whole_mcd(d: Path) -> tuple[float, float, float]:
+    """tmrvc-eval's MCD over whole utterances (pauses included), gate off and on: (off, on, on − off)."""
+    from tmrvc_eval.audio import load
+    from tmrvc_eval.evaluate import EVAL_RATE
+    from tmrvc_eval.metrics.mcd import mcd_db
+
+    def mean(conv: str) -> float:
+        return float(np.mean([mcd_db(load(d / conv / f"{n}.wav", EVAL_RATE)[0],
+                                     load(d / "ground_truth" / f"{n}.wav", EVAL_RATE)[0], EVAL_RATE)
+                              for n in UTTERANCES]))
+    off, on = mean("conv_off"), mean("conv_on")
+    return off, on, on - off
 
 
 def assert_gate_acted(d: Path) -> None:
@@ -97,7 +107,11 @@ def gate_tables(tiny_models: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     d = write_gate_eval_dirs(tiny_models, tmp_path_factory.mktemp("gate_eval"),
                              lambda m, x, g: engine_out(m, x, gate=g))
     assert_gate_acted(d)
-    tables = {"whole": scores(d, False), "speech": scores(d, True)}
+    for name in UTTERANCES:
+        x, off, on = (sf.read(d / sub / f"{name}.wav", dtype="float32")[0] for sub in ("source", "conv_off", "conv_on"))
+        frac, onset = speech_touched(x, off, on, RATE)
+        print(f"{name}: the gate changed {frac:.3f} of the speech samples, {onset:.3f} in phrases' first 200 ms")
+    tables = {"whole": {"mcd_db": whole_mcd(d)}, "speech": speech_scores(d)}
     print("\n" + format_table(tables))
     return tables
 

@@ -68,6 +68,23 @@ def paused_utterance(first: np.ndarray, second: np.ndarray, rate: int, breath: n
     return np.concatenate([z, first.astype(np.float32), *pause, second.astype(np.float32), z])
 
 
+def speech_touched(src: np.ndarray, off: np.ndarray, on: np.ndarray, rate: int,
+                   onset_s: float = 0.2) -> tuple[float, float]:
+    """How much of the source's speech the gate changed: src, off, on (n,) at `rate`, the outputs aligned with the
+    source. → (fraction of speech-interval samples where gate on ≠ gate off, the part of that fraction that lies
+    in the first onset_s of an interval)."""
+    from tmrvc_eval.speech import speech_intervals
+
+    spans = speech_intervals(src, rate)
+    total = sum(b - a for a, b in spans)
+    changed = onset = 0
+    for a, b in spans:
+        diff = np.abs(on[a:b].astype(np.float64) - off[a:b]) > 1e-6
+        changed += int(diff.sum())
+        onset += int(diff[: int(onset_s * rate)].sum())
+    return (changed / total, onset / total) if total else (0.0, 0.0)
+
+
 def compare(off: dict, on: dict) -> dict[str, tuple[float, float, float]]:
     """Two tmrvc-eval summaries → {metric: (gate off, gate on, on − off)} over the metrics both have."""
     return {k: (off[k], on[k], on[k] - off[k]) for k in off
