@@ -117,9 +117,12 @@ def plugin_enrol(models: Path, files: list[Path], out_dir: Path) -> Path:
     return Path(fields["speaker"])
 
 
-def cli_enrol(models: Path, files: list[Path], out: Path, zero_shot: bool = True) -> Path:
-    """`tmrvc-enroll [--zero-shot | --steps 0]` in a fresh interpreter → out."""
+def cli_enrol(models: Path, files: list[Path], out: Path, zero_shot: bool = True,
+              checkpoint: Path | None = None) -> Path:
+    """`tmrvc-enroll [--zero-shot | --steps 0 [--checkpoint C]]` in a fresh interpreter → out."""
     mode = ["--zero-shot"] if zero_shot else ["--steps", "0"]
+    if checkpoint is not None and not zero_shot:
+        mode += ["--checkpoint", str(checkpoint)]
     r = subprocess.run([sys.executable, "-m", "tmrvc_train.enroll_cli", *mode, "--models", str(models),
                         "--out", str(out), "--name", "held_out", *map(str, files)],
                        capture_output=True, text=True, timeout=1200)
@@ -154,7 +157,8 @@ def judge_similarity(judge, refs: list[Path], outputs: list[Path]) -> float:  # 
     return float(np.mean([cosine(judge.embed(load(p, EVAL_RATE)[0], EVAL_RATE), centroid) for p in outputs]))
 
 
-def run_pair(models: Path, material: Material, work: Path, torch_path: bool = True) -> dict:
+def run_pair(models: Path, material: Material, work: Path, torch_path: bool = True,
+             checkpoint: Path | None = None) -> dict:
     """Enrol through every path, convert, judge → {'similarity': {path: value}, 'difference', ...}."""
     from tmrvc_core.speaker_file import read_speaker_file
     from tmrvc_eval.metrics.speaker import SpeakerJudge
@@ -164,8 +168,8 @@ def run_pair(models: Path, material: Material, work: Path, torch_path: bool = Tr
     notes = []
     if torch_path:
         try:
-            speakers["tmrvc_enroll_pytorch_0_steps"] = cli_enrol(models, material.enrol,
-                                                                 work / "pytorch.tmrvc_speaker", zero_shot=False)
+            speakers["tmrvc_enroll_pytorch_0_steps"] = cli_enrol(
+                models, material.enrol, work / "pytorch.tmrvc_speaker", zero_shot=False, checkpoint=checkpoint)
         except ValueError as exc:
             notes.append(f"PyTorch path skipped: {exc}")
     judge = SpeakerJudge()
@@ -185,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, help="a tmrvc-make-corpus folder (else the voices are synthesised now)")
     p.add_argument("--pairs", nargs="+", default=["fest_ked:fest_slt"], help="source:target voice names")
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch tmrvc-enroll reference")
+    p.add_argument("--checkpoint", type=Path, help="students checkpoint for the PyTorch path (default: the one the "
+                                                   "model folder's metadata names)")
     p.add_argument("--out", type=Path, help="keep the work folder here (default: a temporary folder)")
     a = p.parse_args(argv)
     results = {}
@@ -196,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir(parents=True, exist_ok=True)
             material = (from_corpus(a.corpus, source, target) if a.corpus
                         else synthesised(source, target, work / "audio"))
-            res = run_pair(a.models, material, work, torch_path=not a.no_torch)
+            res = run_pair(a.models, material, work, torch_path=not a.no_torch, checkpoint=a.checkpoint)
             results[pair] = res
             print(f"[enrol] {pair}: {res['enrol_seconds']:.1f} s in {res['n_enrol_files']} files, judge refs "
                   f"{res['n_refs']}, sources {res['n_sources']}")
