@@ -1,5 +1,6 @@
 """Issue 19, items 3 and 4 on the real engine (pybind11) with the tiny models: the silence/noise gate silences
-silence, −60 dBFS noise and breath-like noise while speech (espeak-ng) passes unchanged; the formant shift moves the
+silence, −60 dBFS noise and real breaths (cut from festvox-ru's recordings) while speech (espeak-ng) passes
+unchanged (tmrvc-eval's scores on speech: test_gate_eval.py); the formant shift moves the
 envelope by 2^(s/12) and keeps F0; both match the Python reference (tmrvc_core.dsp.gate / .formant) and their C++
 twins; both off is today's output bit for bit."""
 
@@ -7,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 import tmrvc_engine
 from tmrvc_core import constants as C
 from tmrvc_core.dsp.formant import shift_formants
 from tmrvc_core.dsp.gate import NoiseGate
 from tmrvc_core.dsp.resample import resample
+from tmrvc_eval.gate_speech import BREATH_CUTS, RU_WAVS, breath_cut, real_breath
 from tmrvc_export.reference_pipeline import ReferenceSettings, reference_convert
 from test_pipeline_parity import snr_db, voiced_test_signal
 
@@ -42,14 +45,21 @@ def espeak(text: str, voice: str) -> np.ndarray:
     return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def breath(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Breath-like noise: white noise band-limited to ~300–3000 Hz (FFT mask), a rise–fall envelope, −30 dBFS."""
-    n = int(seconds * RATE)
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.fft.rfftfreq(n, 1 / RATE)
-    spec *= (f > 300) & (f < 3000)
-    y = np.fft.irfft(spec, n) * np.hanning(n)
-    return (y * 10 ** (-30 / 20) / np.sqrt(np.mean(y ** 2))).astype(np.float32)
+def test_breath_cuts_are_unvoiced_breath_noise():
+    """The cuts are what the gate test needs: unvoiced (pyworld), well above the recording's floor, broadband."""
+    from tmrvc_eval.metrics.f0 import f0_contour
+    for stem, a, b in BREATH_CUTS:
+        cut, sr, _ = breath_cut(stem, a, b)
+        x, _ = sf.read(RU_WAVS / f"{stem}.wav", dtype="float64")
+        frames = np.lib.stride_tricks.sliding_window_view(x, 160)[::160]
+        floor = float(10 * np.log10(np.percentile(np.mean(frames ** 2, axis=1), 5) + 1e-30))  # 10 ms frames
+        spec = np.abs(np.fft.rfft(cut * np.hanning(cut.size))) ** 2
+        f = np.fft.rfftfreq(cut.size, 1 / sr)
+        band = spec[(f > 500) & (f < 4000)].sum() / spec.sum()
+        print(f"{stem} {a}-{b} s: {energy_db(cut):.1f} dBFS, floor {floor:.1f} dBFS, voiced "
+              f"{np.mean(f0_contour(cut, sr) > 0):.2f}, 0.5–4 kHz share {band:.2f}")
+        assert np.mean(f0_contour(cut, sr) > 0) == 0.0
+        assert energy_db(cut) > floor + 30.0 and band > 0.6
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +70,11 @@ def scene():
              ("speech", espeak("The quick brown fox jumps over the lazy dog.", "esp_m1")),
              ("noise60", (10 ** (-60 / 20) * rng.standard_normal(int(0.8 * RATE))).astype(np.float32)),
              ("speech", espeak("She sells sea shells by the sea shore.", "esp_f2")),
-             ("breath", breath(0.8, rng)),
+             ("silence", np.zeros(int(0.5 * RATE), np.float32)),
+             ("breath", real_breath(RATE)),
+             ("speech", espeak("Breathe in and speak again.", "esp_m1")),
+             ("silence", np.zeros(int(0.5 * RATE), np.float32)),
+             ("breath_close", real_breath(RATE, boost_db=15.0)),  # about −32 dBFS: above the threshold, unvoiced
              ("silence", np.zeros(int(0.6 * RATE), np.float32))]
     x = np.concatenate([p for _, p in parts])
     segments, start = [], 0
@@ -84,11 +98,14 @@ def test_gate_silences_non_speech_and_keeps_speech(tiny_models, scene, noisy):
     on, _ = engine_out(tiny_models, x, gate=GATE_DB)
     off, on = off[lat:], on[lat:]  # aligned with the input
     margin = int(0.3 * RATE)  # hold (200 ms) + release (50 ms) after speech, attack before it
-    for kind, a, b in segments:
+    for i, (kind, a, b) in enumerate(segments):
         if kind == "speech":
             continue
         # past the hold + release after speech; up to 50 ms before the next onset (the gate opens a hop ahead)
-        lo, hi = a + (margin if a > 0 else 0), min(b - int(0.05 * RATE), on.size)
+        after_speech = i > 0 and segments[i - 1][0] == "speech"
+        lo, hi = a + (margin if after_speech else 0), min(b - int(0.05 * RATE), on.size)
+        if hi - lo < int(0.1 * RATE):
+            continue  # a short pause after speech: the gate's hold keeps it open by design
         e_off, e_on = energy_db(off[lo:hi]), energy_db(on[lo:hi])
         print(f"noisy={noisy} {kind}: gate off {e_off:.1f} dB, gate on {e_on:.1f} dB")
         assert e_off > -120.0, f"{kind}: the gate-off output is already silent; nothing is tested"
@@ -103,31 +120,6 @@ def test_gate_silences_non_speech_and_keeps_speech(tiny_models, scene, noisy):
         print(f"noisy={noisy} speech: energy change {d:+.3f} dB, samples untouched {voiced_part.mean():.3f}")
         assert abs(d) < 0.5
         assert voiced_part.mean() > 0.8
-
-
-def test_gate_does_not_change_speech_scores(tiny_models, scene):
-    """tmrvc-eval's MCD and F0 correlation of the converted speech against the source: gate on vs off."""
-    from tmrvc_eval.metrics.f0 import compare_f0, f0_contour
-    from tmrvc_eval.metrics.mcd import mcd_db
-    x, _, segments = scene
-    off, lat = engine_out(tiny_models, x)
-    on, _ = engine_out(tiny_models, x, gate=GATE_DB)
-    off, on = off[lat:], on[lat:]
-    for kind, a, b in segments:
-        if kind != "speech":
-            continue
-        src = resample(x[a:b].astype(np.float64), RATE, C.SAMPLE_RATE)
-        y_on = resample(on[a:b].astype(np.float64), RATE, C.SAMPLE_RATE)
-        y_off = resample(off[a:b].astype(np.float64), RATE, C.SAMPLE_RATE)
-        m_on, m_off = mcd_db(y_on, src, C.SAMPLE_RATE), mcd_db(y_off, src, C.SAMPLE_RATE)
-        fs = f0_contour(src, C.SAMPLE_RATE)
-        c_on = compare_f0(f0_contour(y_on, C.SAMPLE_RATE), fs).correlation
-        c_off = compare_f0(f0_contour(y_off, C.SAMPLE_RATE), fs).correlation
-        print(f"MCD on {m_on:.3f} off {m_off:.3f}; F0 corr on {c_on:.4f} off {c_off:.4f}")
-        # Both are over the whole stretch, inter-word pauses included, which the gate closes on purpose (the tiny
-        # models turn them into noise): the gate may improve them, it must not make them worse than 0.01 / 3 %
-        assert c_on >= c_off - 0.01
-        assert m_on <= 1.03 * m_off
 
 
 def test_gate_python_and_cpp_twins_agree():

@@ -3,7 +3,11 @@ ground truth; writes metrics.json, report.md and PNG plots into `out`.
 
 Files in `converted`, `source` and `ground_truth` pair up by file name (stem); `target_ref` holds a few
 utterances of the target voice (any names, any rate). Reference texts for the word error rate come from
-`transcripts` (JSON {name: text}) or `<source>/<name>.txt`; without any, WER is omitted with a note."""
+`transcripts` (JSON {name: text}) or `<source>/<name>.txt`; without any, WER is omitted with a note.
+
+`speech_only`: every judge scores only the source's speech intervals (tmrvc_eval.speech), cut from the source and
+from the lag-compensated converted audio (the ground truth is cut by its own), so two outputs that differ only in
+the pauses (e.g. the engine's gate on / off) score the same; needs f0_align 'lag'."""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from tqdm import tqdm
 
 from tmrvc_data.config import config_to_dict, run_cli
 from tmrvc_eval.audio import audio_files, load
-from tmrvc_eval.evaluate import EVAL_RATE, add_transcripts, describe_target, score_utterance, summarise
+from tmrvc_eval.evaluate import (EVAL_RATE, add_transcripts, describe_target, score_utterance, speech_only,
+                                 summarise)
 from tmrvc_eval.metrics.codebook import perplexities_from_file
 from tmrvc_eval.metrics.f0 import f0_contour, log_f0_mean
 from tmrvc_eval.metrics.speaker import SpeakerJudge
@@ -38,6 +43,7 @@ class EvalConfig:
     max_lag_s: float = 0.5
     f0_align: str = "lag"
     n_plots: int = 1
+    speech_only: bool = False
     wer: bool = True
     progress: bool = True
 
@@ -83,9 +89,13 @@ def main(cfg: EvalConfig) -> dict:
     conv = {n: load(conv_p[n], EVAL_RATE)[0] for n in names}
     src = {n: load(src_p[n], EVAL_RATE)[0] for n in names}
     gt = {n: load(gt_p[n], EVAL_RATE)[0] for n in names} if gt_p else {}
-    scores = [score_utterance(n, conv[n], src[n], gt.get(n), target, judge, cfg.max_lag_s, cfg.f0_align)
-              for n in tqdm(names, desc="judge", disable=not cfg.progress)]
-    notes, texts = [], _texts(cfg, names) if cfg.wer else {}
+    notes: list[str] = []
+    lags = _speech_only(cfg, names, conv, src, gt, notes) if cfg.speech_only else {}
+    scores = [score_utterance(n, conv[n], src[n], gt.get(n), target, judge, 0.0 if lags else cfg.max_lag_s,
+                              cfg.f0_align) for n in tqdm(names, desc="judge", disable=not cfg.progress)]
+    for s in scores:
+        s.lag_samples = lags.get(s.name, s.lag_samples)
+    texts = _texts(cfg, names) if cfg.wer else {}
     if texts:
         rec = add_transcripts(scores, texts, conv, src)
         if rec.oov:
@@ -112,6 +122,22 @@ def main(cfg: EvalConfig) -> dict:
     for k, v in summary.items():
         print(f"  {k}: {'n/a' if v is None else round(v, 4)}")
     return result
+
+
+def _speech_only(cfg: EvalConfig, names: list[str], conv: dict, src: dict, gt: dict, notes: list[str]) -> dict:
+    """Replaces conv/src/gt by their speech (evaluate.speech_only) in place; returns {name: lag in samples}."""
+    if cfg.f0_align != "lag":
+        raise ValueError("speech_only needs f0_align 'lag' (the source's speech intervals are cut from the "
+                         f"converted audio at a constant lag), got {cfg.f0_align!r}")
+    lags, total, speech = {}, 0.0, 0.0
+    for n in names:
+        total += len(src[n]) / EVAL_RATE
+        conv[n], src[n], g, lags[n], seconds = speech_only(conv[n], src[n], gt.get(n), cfg.max_lag_s)
+        speech += seconds
+        if g is not None:
+            gt[n] = g
+    notes.append(f"scored on the source's speech intervals only: {speech:.1f} s of {total:.1f} s")
+    return lags
 
 
 def _plots(out: Path, cfg: EvalConfig, names, conv, src, gt, target, summary) -> list[str]:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from tmrvc_eval.metrics.level import rms_ratio, tonal_artefact_db
 from tmrvc_eval.metrics.mcd import mcd_db
 from tmrvc_eval.metrics.speaker import SpeakerJudge, cosine, same_speaker_baseline, speaker_centroid
 from tmrvc_eval.metrics.wer import RECOGNISER_RATE, Recogniser, wer, words
+from tmrvc_eval.speech import cut, speech_intervals
 
 EVAL_RATE = SAMPLE_RATE
 LOUDNESS_TOLERANCE = 0.2
@@ -85,6 +86,19 @@ def score_utterance(name: str, conv: np.ndarray, src: np.ndarray, gt: np.ndarray
         f0_corr=f0s.correlation, f0_rmse_cents=f0s.rmse_cents, vuv_error=f0s.vuv_error,
         rms_ratio=rms_ratio(aligned if f0_align == "lag" else conv, src),
         artefact_db=tonal_artefact_db(conv, EVAL_RATE), artefact_source_db=tonal_artefact_db(src, EVAL_RATE))
+
+
+def speech_only(conv: np.ndarray, src: np.ndarray, gt: np.ndarray | None,
+                max_lag_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, float]:
+    """The speech of one utterance (for a frame-synchronous converter): the source's speech intervals
+    (tmrvc_eval.speech) cut from the source and from the converted audio after removing its constant lag, and
+    the ground truth's own speech intervals (it has its own timing). All (n,) at EVAL_RATE.
+    Returns (converted speech, source speech, ground-truth speech or None, lag in samples, source speech seconds)."""
+    lag = find_lag(conv, src, EVAL_RATE, max_lag_s)
+    spans = speech_intervals(src, EVAL_RATE)
+    conv_s, src_s = cut(conv[lag:], spans), cut(src, spans)
+    gt_s = cut(gt, speech_intervals(gt, EVAL_RATE)) if gt is not None else None
+    return conv_s, src_s, gt_s, lag, len(src_s) / EVAL_RATE
 
 
 def add_transcripts(scores: list[UttScores], texts: dict[str, str], conv: dict[str, np.ndarray],
