@@ -7,7 +7,7 @@ intervals only (`speech_only`); MCD also over whole utterances. Tolerances: tmrv
 
 What holds (asserted): scored on speech, the pauses no longer move the scores (MCD moves 1.1 dB over whole
 utterances, 0.1 dB on speech), and speaker similarity, MCD, V/UV, artefact index and WER stay within tolerance.
-What does not (expected failure): F0 correlation and level move by 0.013–0.022. Two causes, measured: the gate's
+What does not (measured, printed, not asserted; issue 19 stays open on it): F0 correlation and level move by 0.013–0.022. Two causes, measured: the gate's
 200 ms hold (GATE_HOLD_S) closes it inside phrases on unvoiced stretches longer than that ("fox jumps": /ks/, a
 closure and /dʒ/, 230 ms without voicing), and it opens only at a phrase's first voiced hop, so an unvoiced start
 ("She", "Five") is silenced (no lookahead: the gate adds no latency). The tiny random models' F0 correlation is
@@ -121,12 +121,4 @@ def test_speech_only_scoring_leaves_the_pauses_out(gate_tables: dict) -> None:
     assert abs(whole["mcd_db"][2]) > 0.5, "the gate did not move the whole-utterance MCD: nothing tested"
     assert abs(speech["mcd_db"][2]) < abs(whole["mcd_db"][2]) / 5
     moved = {k: v for k, v in outside(speech, N_WORDS).items() if k in ALWAYS_WITHIN}
-    assert not moved, f"on speech the gate moved (change, tolerance): {moved}"
-
-
-@pytest.mark.xfail(reason="the gate closes inside phrases on unvoiced stretches > GATE_HOLD_S (0.2 s) and opens "
-                          "only at a phrase's first voiced hop: F0 correlation -0.014 and level ratio -0.013 on "
-                          "speech (measured)", strict=False)
-def test_every_speech_score_within_tolerance(gate_tables: dict) -> None:
-    moved = outside(gate_tables["speech"], N_WORDS)
     assert not moved, f"on speech the gate moved (change, tolerance): {moved}"
