@@ -84,11 +84,15 @@ def _phone_file(manifest: Path, rel: str) -> dict:
     return json.loads(p.read_text())
 
 
+def check_phone_classes(phone_classes: str) -> None:
+    if phone_classes not in ("per_language", "shared"):
+        raise ValueError(f"phone_classes must be per_language or shared, got {phone_classes!r}")
+
+
 def utterance_phones(d: dict, language: str, phone_classes: str) -> list:
     """A phone file's (phone, start_s, end_s) items, named as `phone_classes` asks (festival's phones only: an espeak
     phone set keeps its names)."""
-    if phone_classes not in ("per_language", "shared"):
-        raise ValueError(f"phone_classes must be per_language or shared, got {phone_classes!r}")
+    check_phone_classes(phone_classes)
     if phone_classes == "shared" and d["phone_set"] == "festival":
         return shared_phones(d["phones"], language)
     return d["phones"]
@@ -112,8 +116,7 @@ def _teacher_pass(cfg: CacheConfig, records: list[dict], progress: bool) -> dict
     want_ph = cfg.phonemes == "on" or (cfg.phonemes == "auto" and any(r["phones"] for r in records))
     if cfg.phonemes not in ("auto", "on", "off"):
         raise ValueError(f"phonemes must be auto, on or off, got {cfg.phonemes!r}")
-    if cfg.phone_classes not in ("per_language", "shared"):
-        raise ValueError(f"phone_classes must be per_language or shared, got {cfg.phone_classes!r}")
+    check_phone_classes(cfg.phone_classes)  # before any phone file is read
     ph = PhonemeTeacher(build_inventory(manifest, utts, cfg.phone_classes)) if want_ph else None
     if ph is not None:
         (out / "phones.json").write_text(json.dumps(ph.inventory))
