@@ -15,6 +15,7 @@ from onnx import numpy_helper
 
 from tmrvc_core import constants as K
 from tmrvc_core.speaker_file import read_speaker_file
+from tmrvc_export.quantize import FLOAT_IN_INT8
 from tmrvc_train.models import build_students
 
 FP32 = ["content_encoder", "ir_estimator", "speaker_encoder", "converter", "vocoder"]
@@ -134,7 +135,17 @@ def test_demo_speaker(tiny_folder):
     assert 4.0 < spk.metadata["f0_log_mean"] < 6.0  # the demo signal's F0 is 110-220 Hz
 
 
-@pytest.mark.parametrize("name", INT8)
+@pytest.mark.parametrize("name", FLOAT_IN_INT8)
+def test_int8_folder_keeps_the_content_encoder_float(tiny_folder, name):
+    result, _ = tiny_folder
+    int8, fp32 = (onnx.load(str(result.out_dir / rel)) for rel in (f"int8/{name}.onnx", f"{name}.onnx"))
+    assert "MatMulInteger" not in [n.op_type for n in int8.graph.node]
+    assert [n.op_type for n in int8.graph.node] == [n.op_type for n in fp32.graph.node]
+    props = {p.key: p.value for p in int8.metadata_props}
+    assert props["quantization"].startswith("none")
+
+
+@pytest.mark.parametrize("name", [n for n in INT8 if n not in FLOAT_IN_INT8])
 def test_int8_quantises_block_pointwise_only(tiny_folder, name):
     result, _ = tiny_folder
     model = onnx.load(str(result.out_dir / "int8" / f"{name}.onnx"))

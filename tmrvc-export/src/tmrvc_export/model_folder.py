@@ -25,7 +25,7 @@ from tmrvc_core.dsp.mel import log_mel_from_audio
 from tmrvc_core.speaker_file import SpeakerFile, write_speaker_file
 from tmrvc_export.metadata import build_metadata, write_film_weights, write_metadata
 from tmrvc_export.onnx_export import check_film_shared, export_model, kept_initializers, onnx_metadata_props
-from tmrvc_export.quantize import INT8_MODELS, quantize_model
+from tmrvc_export.quantize import FLOAT_IN_INT8, INT8_MODELS, keep_float, quantize_model
 from tmrvc_export.verify import UNGATED, GateBounds, ModelReport, enforce_gate, report_dict, verify_model
 from tmrvc_export.wrappers import model_specs
 from tmrvc_train.models import MODEL_NAMES, StudentModels
@@ -110,8 +110,11 @@ def _export_and_verify(students: StudentModels, stage: Path, n_frames: int, boun
         int8_path = None
         if name in INT8_MODELS:
             int8_path = stage / "int8" / f"{name}.onnx"
-            quantize_model(stage / f"{name}.onnx", int8_path, onnx_metadata_props(specs[name]),
-                           kept if name == "converter" else [])
+            if name in FLOAT_IN_INT8:
+                keep_float(stage / f"{name}.onnx", int8_path, onnx_metadata_props(specs[name]))
+            else:
+                quantize_model(stage / f"{name}.onnx", int8_path, onnx_metadata_props(specs[name]),
+                               kept if name == "converter" else [])
             int8_files[name] = f"int8/{name}.onnx"
         if name == "converter_hq":  # FP32 only; the engine uses it for the INT8 folder too
             check_film_shared(stage / "converter.onnx", stage / "converter_hq.onnx", film)

@@ -13,6 +13,11 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from tmrvc_export.onnx_export import ExportError, set_metadata_props
 
 INT8_MODELS: tuple[str, ...] = ("content_encoder", "ir_estimator", "converter", "vocoder")
+# Models whose int8/ file is the FP32 graph: the content encoder's phone posteriors choose the speaker bank's frames,
+# and INT8 noise flips enough of them to cost the converted speech 0.17 of F0 correlation on the espeak pair
+# (0.80 -> 0.62; every other model in INT8 with this one in FP32: 0.80), for 0.03 ms per hop (docs/training-results.md,
+# session 12).
+FLOAT_IN_INT8: tuple[str, ...] = ("content_encoder",)
 # Quantised: the pointwise layers inside the ConvNeXt blocks (pw1/pw2). The input and output projections and the
 # vocoder heads stay FP32: measured on default-size random weights they carry most of the INT8 error.
 QUANTIZED_NODE = re.compile(r"/pw[12](_\d+)?/MatMul$")
@@ -46,6 +51,14 @@ def _restore_gemms(model: onnx.ModelProto, fp32: onnx.ModelProto, gemms: list[on
              and name not in have]
     del model.graph.initializer[:]
     model.graph.initializer.extend(keep)
+
+
+def keep_float(fp32_path: Path, int8_path: Path, props: dict[str, str]) -> None:
+    """The INT8 folder's copy of a model kept in FP32 (FLOAT_IN_INT8), saying so in its metadata."""
+    int8_path.parent.mkdir(parents=True, exist_ok=True)
+    model = onnx.load(str(fp32_path))
+    set_metadata_props(model, dict(props, quantization="none (kept FP32 in the INT8 folder)"))
+    onnx.save(model, str(int8_path))
 
 
 def quantize_model(fp32_path: Path, int8_path: Path, props: dict[str, str], keep_initializers: list[str]) -> None:
